@@ -81,6 +81,7 @@ class Story:
     summary: str
     published: datetime  # UTC; first-seen time when the feed gave none
     id: str = ""  # optional external id (classify CLI); not used for dedup
+    dated: bool = True  # False when the feed gave no usable date (published = first seen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,237 @@
+"""Composition root: builds every stage from the configuration and wires them.
+
+Nothing below this module reads the environment or creates global state; this
+is the one place that knows which concrete fetcher, parser, matcher, store and
+chat adapters the process uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TextIO
+
+import structlog
+
+from adapters.base import ChannelRef, ChatAdapter
+from adapters.console import ConsoleAdapter
+from bot.errors import AllianceError
+from bot.fetch import Fetcher, FetchSettings, create_session
+from bot.health import HealthPolicy
+from bot.matcher import Matcher, Watchlist, load_watchlist
+from bot.normalize import to_stories
+from bot.outbox import OutboxWorker
+from bot.parse import ParserPool
+from bot.poller import Poller, PollPolicy
+from bot.route import Router
+from bot.settings import AppConfig, Settings
+from bot.store import Store, open_store
+from bot.types import ParsedFeed, PollStats, Result, Story
+
+log = structlog.get_logger("alliance.app")
+
+USER_AGENT = "alliance-bot/0.1 (+https://github.com/alliance-bot/alliance-bot; self-hosted news alert bot)"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def fetch_settings(settings: Settings) -> FetchSettings:
+    f = settings.fetch
+    return FetchSettings(
+        connect_timeout=f.connect_timeout,
+        read_timeout=f.read_timeout,
+        total_timeout=f.total_timeout,
+        max_bytes=f.max_bytes,
+        max_redirects=f.max_redirects,
+        per_host_limit=f.per_host_limit,
+        total_limit=f.total_limit,
+        user_agent=f.user_agent or USER_AGENT,
+        allow_private_networks=f.allow_private_networks,
+    )
+
+
+def poll_policy(settings: Settings) -> PollPolicy:
+    p = settings.poll
+    return PollPolicy(
+        default_interval_s=p.default_interval,
+        first_poll_max_age_s=p.first_poll_max_age,
+        acquisitions=settings.matcher.acquisitions,
+        min_confidence=settings.matcher.min_confidence,
+        health=HealthPolicy(
+            max_backoff_s=p.max_backoff, pause_after_failures=p.pause_after_failures
+        ),
+    )
+
+
+class App:
+    """One running alliance-bot: use ``async with App(config) as app``."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        adapters: Mapping[str, ChatAdapter] | None = None,
+        now: Callable[[], datetime] = utcnow,
+        stdout: TextIO | None = None,
+    ):
+        self.config = config
+        self.settings = config.settings
+        self.now = now
+        self.stdout = stdout or sys.stdout
+        self._given_adapters = dict(adapters or {})
+        self.adapters: dict[str, ChatAdapter] = {}
+        self.store: Store
+        self.watchlist: Watchlist
+        self.matcher: Matcher
+        self.poller: Poller
+        self.outbox: OutboxWorker
+        self._parser: ParserPool | None = None
+        self._session: object | None = None
+
+    # ---- lifecycle -----------------------------------------------------------
+
+    async def __aenter__(self) -> App:
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _open(self) -> None:
+        s = self.settings
+        now = self.now()
+        self.store = await open_store(s.database_url)
+        await self.store.sync_sources(
+            ((src.name, src.url, src.interval, src.enabled) for src in s.sources), now
+        )
+        await self.store.sync_config_subscriptions(
+            ((sub.channel, sub.query, sub.mode) for sub in s.subscriptions), now
+        )
+        self.watchlist = load_watchlist(self.watchlist_path)
+        self.matcher = Matcher(self.watchlist)
+        fs = fetch_settings(s)
+        session = create_session(fs)
+        self._session = session
+        fetcher = Fetcher(session, fs)
+        self._parser = ParserPool(max_entries=s.poll.max_entries)
+        self.adapters = {"console": ConsoleAdapter(self.stdout)}
+        self.adapters.update(self._given_adapters)
+        self.poller = Poller(
+            store=self.store,
+            fetcher=fetcher,
+            parser=self._parser,
+            classifier=self.matcher,
+            make_stories=_make_stories,
+            router=self.router,
+            policy=poll_policy(s),
+            now=self.now,
+            rng=random.Random(),
+            notify_admin=self.notify_admin,
+        )
+        self.outbox = OutboxWorker(self.store, self.adapters, now=self.now)
+
+    async def close(self) -> None:
+        for adapter in list(self.adapters.values()):
+            try:
+                await adapter.close()
+            except Exception:
+                log.exception("adapter close failed", platform=adapter.platform)
+        if self._session is not None:
+            await self._session.close()  # type: ignore[attr-defined]
+            self._session = None
+        if self._parser is not None:
+            self._parser.close()
+            self._parser = None
+        if hasattr(self, "store"):
+            await self.store.close()
+
+    @property
+    def watchlist_path(self) -> Path:
+        p = Path(self.settings.matcher.watchlist)
+        return p if p.is_absolute() else self.config.config_dir / p
+
+    # ---- stages --------------------------------------------------------------
+
+    async def router(self) -> Router:
+        subs = await self.store.subscriptions()
+        return Router.build(subs, self.watchlist.query_resolver())
+
+    async def notify_admin(self, text: str) -> None:
+        channel = self.settings.admin.channel
+        log.warning("admin notice", notice=text, channel=channel)
+        if not channel:
+            return
+        ref = ChannelRef.parse(channel)
+        adapter = self.adapters.get(ref.platform)
+        if adapter is None:
+            return
+        from adapters.base import AlertMessage
+
+        try:
+            await adapter.post(
+                ref,
+                AlertMessage(title="alliance-bot: source paused", url="", events=(), summary=text),
+                idempotency_key=f"admin-{hash(text)}",
+            )
+        except AllianceError as exc:
+            log.warning("admin notice not delivered", error=str(exc))
+
+    async def poll_once(self, *, force: bool = True) -> list[Result[PollStats]]:
+        """One pass over every source, then deliver what it queued."""
+        results = await self.poller.poll_all(force=force)
+        await self.outbox.drain()
+        return results
+
+    # ---- long-running --------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        from bot.scheduler import build_scheduler
+
+        stop = stop or asyncio.Event()
+        _install_signal_handlers(stop)
+        for adapter in self.adapters.values():
+            await adapter.start()
+        scheduler = build_scheduler(self, now=self.now())
+        scheduler.start()
+        log.info(
+            "alliance-bot running",
+            sources=len(await self.store.sources(enabled_only=True)),
+            platforms=sorted(self.adapters),
+        )
+        try:
+            await stop.wait()
+        finally:
+            log.info("shutting down")
+            scheduler.shutdown(wait=False)
+            # Give in-flight polls a moment to record what they fetched.
+            await asyncio.sleep(0.1)
+
+
+def _make_stories(feed: ParsedFeed, source: str, now: datetime) -> list[Story]:
+    return to_stories(feed, source=source, now=now)
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread / not Unix
+            pass

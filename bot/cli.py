@@ -1,0 +1,190 @@
+"""Command line: ``alliance-bot run | poll --once [--json] | check-config | classify``.
+
+Exit codes: 0 fine, 1 the work failed (every source failed, bad input lines),
+2 invalid configuration or usage, 3 the database is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.errors import AllianceError, ConfigError, StoreError
+from bot.settings import AppConfig, load_config
+from bot.types import PollStats, Result
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_STORE = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="alliance-bot",
+        description="Watch news feeds for AI partnerships and funding; alert chat channels.",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="TOML config file (default: $ALLIANCE_CONFIG, else config/alliance.toml)",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the bot: poll on schedule, alert, serve chat commands")
+    poll = sub.add_parser("poll", help="poll every source once and print flagged stories")
+    poll.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+    poll.add_argument("--json", action="store_true", help="one JSON object per flagged story")
+    sub.add_parser("check-config", help="validate the configuration; exit 2 listing every error")
+    cl = sub.add_parser("classify", help="run the matcher on JSON lines (id, title, summary)")
+    cl.add_argument("file", nargs="?", help="input file (default: stdin)")
+    cl.add_argument("--explain", action="store_true", help="show which signals fired")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "classify":
+            return _classify(args)
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"alliance-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "check-config":
+        return _check_config(config)
+    from bot.logs import configure_logging
+
+    configure_logging(
+        config.settings.log.level, config.settings.log.format, config.secrets.values()
+    )
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(config))
+        return asyncio.run(_poll_once(config, as_json=args.json, out=sys.stdout))
+    except StoreError as exc:
+        print(f"alliance-bot: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except ConfigError as exc:
+        print(f"alliance-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _check_config(config: AppConfig) -> int:
+    s = config.settings
+    where = str(config.path) if config.path else "built-in defaults"
+    print(
+        f"configuration OK ({where}): {len(s.sources)} sources, "
+        f"{len(s.subscriptions)} subscriptions, database {_db_kind(s.database_url)}"
+    )
+    return EXIT_OK
+
+
+def _db_kind(url: str) -> str:
+    return "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from bot.classify_cli import run_classify
+    from bot.matcher import Matcher
+
+    config = load_config(None)
+    from bot.matcher import load_watchlist
+
+    wl_path = config.config_dir / config.settings.matcher.watchlist
+    matcher = Matcher(load_watchlist(wl_path))
+    if args.file:
+        try:
+            with open(args.file, encoding="utf-8") as f:
+                return run_classify(f, sys.stdout, matcher=matcher, explain=args.explain)
+        except OSError as exc:
+            print(f"alliance-bot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+    return run_classify(sys.stdin, sys.stdout, matcher=matcher, explain=args.explain)
+
+
+async def _run(config: AppConfig) -> int:
+    from bot.app import App
+    from bot.platforms import build_adapters
+
+    adapters = build_adapters(config)
+    async with App(config, adapters=adapters) as app:
+        await app.run()
+    return EXIT_OK
+
+
+async def _poll_once(config: AppConfig, *, as_json: bool, out: TextIO) -> int:
+    import io
+
+    from bot.app import App
+    from bot.platforms import build_adapters
+
+    # The console channel stays quiet here: this command prints flagged
+    # stories itself, once, in the format asked for.
+    async with App(config, adapters=build_adapters(config), stdout=io.StringIO()) as app:
+        results = await app.poll_once(force=True)
+    print_results(results, as_json=as_json, out=out)
+    ok = sum(1 for r in results if r.ok)
+    return EXIT_OK if ok or not results else EXIT_FAILED
+
+
+def story_json(stats: PollStats) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for story, match in stats.stories:
+        row: dict[str, object] = {
+            "title": story.title,
+            "link": story.url,
+            "source": story.source,
+            "published": story.published.isoformat(),
+        }
+        row.update(match.to_json())
+        rows.append(row)
+    return rows
+
+
+def print_results(results: list[Result[PollStats]], *, as_json: bool, out: TextIO) -> None:
+    from adapters.console import render_text
+    from bot.alerts import format_amount
+    from adapters.base import AlertMessage
+
+    flagged = 0
+    for r in results:
+        if r.value is None:
+            continue
+        for story, match in r.value.stories:
+            flagged += 1
+            if as_json:
+                continue
+            out.write(
+                render_text(
+                    AlertMessage(
+                        title=story.title,
+                        url=story.url,
+                        events=match.events,
+                        parties=match.parties,
+                        amount=format_amount(match.amount),
+                        round=match.round,
+                        evidence=tuple(dict.fromkeys(e.quote for e in match.evidence))[:5],
+                        source=story.source,
+                    )
+                )
+                + "\n\n"
+            )
+        if as_json:
+            for row in story_json(r.value):
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.flush()
+    failed = [r for r in results if r.error is not None]
+    for r in failed:
+        print(f"source {r.key!r}: {r.error}", file=sys.stderr)
+    print(
+        f"polled {len(results)} sources: {len(results) - len(failed)} ok, {len(failed)} failed; "
+        f"{flagged} flagged stories",
+        file=sys.stderr,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+# Sourced by scripts/run and scripts/test: make .venv exist and match pyproject.toml.
+# Re-installs only when pyproject.toml changed (a stamp holds its hash), so the
+# second start is instant and a fresh machine needs nothing but Python >= 3.11.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3}"
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  echo "alliance-bot needs Python 3.11 or newer (found: $("$PY" --version 2>&1))" >&2
+  exit 2
+fi
+EXTRAS="${ALLIANCE_EXTRAS:-}"
+if [ ! -x .venv/bin/python ]; then
+  echo "creating .venv ..." >&2
+  "$PY" -m venv .venv
+fi
+STAMP=".venv/.alliance-installed"
+WANT="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)-$EXTRAS"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+  echo "installing alliance-bot${EXTRAS:+[$EXTRAS]} into .venv ..." >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}" >&2
+  echo "$WANT" > "$STAMP"
+fi
