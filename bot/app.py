@@ -8,10 +8,12 @@ chat adapters the process uses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -29,7 +31,7 @@ from bot.normalize import to_stories
 from bot.outbox import OutboxWorker
 from bot.parse import ParserPool
 from bot.poller import Poller, PollPolicy
-from bot.route import Router
+from bot.route import Router, watchlist_resolver
 from bot.settings import AppConfig, Settings
 from bot.store import Store, open_store
 from bot.types import ParsedFeed, PollStats, Result, Story
@@ -95,6 +97,19 @@ class App:
         self.outbox: OutboxWorker
         self._parser: ParserPool | None = None
         self._session: object | None = None
+        self._inflight: set[asyncio.Task[object]] = set()
+
+    @contextlib.contextmanager
+    def tracked(self) -> Iterator[None]:
+        """Mark the current task as in-flight work that shutdown waits for."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
 
     # ---- lifecycle -----------------------------------------------------------
 
@@ -130,13 +145,13 @@ class App:
         session = create_session(fs)
         self._session = session
         fetcher = Fetcher(session, fs)
-        self._parser = ParserPool(max_entries=s.poll.max_entries)
+        self._parser = ParserPool(workers=_parse_workers())
         self.adapters = {"console": ConsoleAdapter(self.stdout)}
         self.adapters.update(self._given_adapters)
         self.poller = Poller(
             store=self.store,
             fetcher=fetcher,
-            parser=self._parser,
+            parser=_BoundParser(self._parser, s.poll.max_entries),
             classifier=self.matcher,
             make_stories=_make_stories,
             router=self.router,
@@ -171,7 +186,7 @@ class App:
 
     async def router(self) -> Router:
         subs = await self.store.subscriptions()
-        return Router.build(subs, self.watchlist.query_resolver())
+        return Router.build(subs, watchlist_resolver(self.watchlist))
 
     async def notify_admin(self, text: str) -> None:
         channel = self.settings.admin.channel
@@ -201,7 +216,7 @@ class App:
 
     # ---- long-running --------------------------------------------------------
 
-    async def run(self, stop: asyncio.Event | None = None) -> None:
+    async def run(self, stop: asyncio.Event | None = None, *, grace_s: float = 5.0) -> None:
         from bot.scheduler import build_scheduler
 
         stop = stop or asyncio.Event()
@@ -220,8 +235,41 @@ class App:
         finally:
             log.info("shutting down")
             scheduler.shutdown(wait=False)
-            # Give in-flight polls a moment to record what they fetched.
-            await asyncio.sleep(0.1)
+            await self._finish_inflight(grace_s)
+
+    async def _finish_inflight(self, grace_s: float) -> None:
+        """Let running polls and deliveries finish (they record their results),
+        then cancel what is left: every step is idempotent, so a cut-off poll or
+        delivery is simply redone after the restart."""
+        pending = set(self._inflight)
+        if not pending:
+            return
+        _, pending = await asyncio.wait(pending, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _parse_workers() -> int:
+    # One worker per core: parsing is the CPU-heavy stage; the event loop
+    # itself mostly waits on sockets.
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class _BoundParser:
+    """The parser pool with this deployment's per-feed entry cap applied."""
+
+    def __init__(self, pool: ParserPool, max_entries: int):
+        self.pool = pool
+        self.max_entries = max_entries
+
+    async def parse(
+        self, body: bytes, *, url: str, content_type: str | None, now: datetime
+    ) -> ParsedFeed:
+        return await self.pool.parse(
+            body, url=url, content_type=content_type, now=now, max_entries=self.max_entries
+        )
 
 
 def _make_stories(feed: ParsedFeed, source: str, now: datetime) -> list[Story]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.matcher.watchlist import Watchlist
 from bot.query import Query, Resolver, parse_query
 from bot.store.store import Subscription
 from bot.types import Match, Story
@@ -53,3 +54,15 @@ class Router:
             if cs.query.matches(story, match):
                 channels.append(cs.subscription.channel)
         return channels
+
+
+def watchlist_resolver(watchlist: Watchlist) -> Resolver:
+    """Query words that name a watched company match it by any of its spellings."""
+
+    def resolve(word: str) -> tuple[str, tuple[str, ...]] | None:
+        entry = watchlist.lookup(word)
+        if entry is None:
+            return None
+        return entry.name, tuple(sorted({s.lower() for s in entry.spellings()}))
+
+    return resolve

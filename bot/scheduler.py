@@ -9,6 +9,7 @@ simple and all state survives restarts.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -33,17 +34,25 @@ def _job_id(name: str) -> str:
 async def _poll_job(app: App, name: str) -> None:
     # poll_named already records per-source failures; this catch-all keeps a
     # bug from reaching APScheduler, and binds the source for the log line.
-    try:
-        await app.poller.poll_named(name)
-    except Exception:
-        log.exception("poll job failed", source=name)
+    with app.tracked():
+        try:
+            await app.poller.poll_named(name)
+        except asyncio.CancelledError:
+            # Shutdown cancels polls that outlive the grace period; the
+            # source is simply polled again after the restart.
+            log.info("poll interrupted by shutdown", source=name)
+        except Exception:
+            log.exception("poll job failed", source=name)
 
 
 async def _outbox_job(app: App) -> None:
-    try:
-        await app.outbox.drain()
-    except Exception:
-        log.exception("outbox job failed")
+    with app.tracked():
+        try:
+            await app.outbox.drain()
+        except asyncio.CancelledError:
+            log.info("delivery interrupted by shutdown; pending alerts resume on restart")
+        except Exception:
+            log.exception("outbox job failed")
 
 
 async def _reconcile_job(app: App, scheduler: AsyncIOScheduler) -> None:
@@ -67,7 +76,7 @@ async def reconcile(app: App, scheduler: AsyncIOScheduler, *, now: datetime) -> 
         if existing is not None and getattr(existing.trigger, "interval_length", None) == interval:
             continue
         # Spread first runs over a few seconds instead of a thundering herd.
-        first = now + timedelta(seconds=random.uniform(0, min(10.0, interval)))
+        first = now + timedelta(seconds=random.uniform(0, min(3.0, interval)))
         scheduler.add_job(
             _poll_job,
             IntervalTrigger(seconds=interval, jitter=int(jitter) or None),

@@ -31,6 +31,7 @@ ROUNDS: tuple[str, ...] = (
     "debt",
     "growth",
     "bridge",
+    "pre-ipo",
 )
 
 

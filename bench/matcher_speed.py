@@ -1,0 +1,100 @@
+"""Matcher throughput against fastfeedparser on the same stories.
+
+    python bench/matcher_speed.py [--corpus PATH] [--min-stories 50000] [--profile]
+
+The dev stories are repeated until at least ``--min-stories`` are classified; the same
+stories are serialised as RSS 2.0 documents of 50 items and parsed with
+``fastfeedparser.parse``.  Target: matcher stories/s >= 0.5 x parser entries/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.matcher_quality import DEFAULT_CORPUS, load_records, to_story  # noqa: E402
+from bot.matcher import Matcher, default_watchlist_path, load_watchlist  # noqa: E402
+from bot.types import Story  # noqa: E402
+
+ITEMS_PER_DOC = 50
+
+
+def rss_documents(stories: list[Story]) -> list[bytes]:
+    docs: list[bytes] = []
+    for i in range(0, len(stories), ITEMS_PER_DOC):
+        items = "".join(
+            f"<item><title>{escape(s.title)}</title><link>{escape(s.url or 'https://example.com/')}</link>"
+            f"<guid isPermaLink=\"false\">{escape(s.key)}</guid>"
+            f"<description>{escape(s.summary)}</description>"
+            f"<pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate></item>"
+            for s in stories[i : i + ITEMS_PER_DOC]
+        )
+        doc = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            "<title>bench</title><link>https://example.com/</link><description>bench</description>"
+            f"{items}</channel></rss>"
+        )
+        docs.append(doc.encode("utf-8"))
+    return docs
+
+
+def time_matcher(matcher: Matcher, stories: list[Story]) -> float:
+    classify = matcher.classify
+    t0 = time.perf_counter()
+    for s in stories:
+        classify(s)
+    return len(stories) / (time.perf_counter() - t0)
+
+
+def time_parser(docs: list[bytes]) -> tuple[float, int]:
+    import fastfeedparser  # type: ignore[import-untyped]
+
+    n = 0
+    t0 = time.perf_counter()
+    for d in docs:
+        n += len(fastfeedparser.parse(d).entries)
+    return n / (time.perf_counter() - t0), n
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--min-stories", type=int, default=50_000)
+    ap.add_argument("--profile", action="store_true", help="print the matcher's cProfile top 25")
+    args = ap.parse_args(argv)
+    if not args.corpus.is_file():
+        print(f"corpus not found: {args.corpus} (pass --corpus PATH)", file=sys.stderr)
+        return 2
+    base = [to_story(r) for r in load_records(args.corpus)]
+    stories = base * -(-args.min_stories // len(base))
+    matcher = Matcher(load_watchlist(default_watchlist_path()))
+    for s in base:  # warm caches / lazy compiles outside the timed loop
+        matcher.classify(s)
+
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        time_matcher(matcher, stories[:20_000])
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+    docs = rss_documents(base) * -(-len(stories) // len(base))
+    m_rate = time_matcher(matcher, stories)
+    p_rate, n_entries = time_parser(docs)
+    ratio = m_rate / p_rate
+    print(f"matcher:        {len(stories):>8} stories  {m_rate:>10,.0f} stories/s")
+    print(f"fastfeedparser: {n_entries:>8} entries  {p_rate:>10,.0f} entries/s "
+          f"({len(docs)} RSS docs of {ITEMS_PER_DOC} items)")
+    print(f"ratio matcher/parser: {ratio:.2f}  (target >= 0.50: {'met' if ratio >= 0.5 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

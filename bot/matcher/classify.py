@@ -1,0 +1,434 @@
+"""The Matcher: Story -> Match (ai, events, parties, amount, round, confidence, evidence)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.matcher.ai import AI_WORDS, ai_keyword, ai_phrase
+from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
+from bot.matcher.events import Hit, find_hits
+from bot.matcher.names import Run, is_org_like, runs
+from bot.matcher.normalize import NormText, normalize
+from bot.matcher.parties import Slots
+from bot.matcher.rounds import find_round
+from bot.matcher.tokens import has_money, word_set
+from bot.matcher.watchlist import Watchlist
+from bot.types import EVENT_TYPES, Amount, Evidence, EventType, Match, Story
+
+Field = Literal["title", "summary"]
+
+# ---- whole-story vetoes (why: each is a labelled "not an event" family) --------------------
+# Conference promotions, newsletters and shopping "deals" mention rounds and deals in passing.
+_PROMO = re.compile(
+    r"(?i:\bsave (?:up to |over |big)|\bsavings\b|\btickets?\b|\blast chance\b|\bdays? (?:left|until)\b|"
+    r"\bregister now\b|\bearly bird\b|\bwebinar\b|\bpodcast\b|\bnewsletter\b|\bStartups Weekly\b|"
+    r"\bThe Download\b|\bdeal days\b|\b\d+% off\b|\$\d+ off\b|\bon sale\b|\bbest deals?\b|"
+    r"\bdeal alert\b|\bblack friday\b|\bprime day\b|\bcyber monday\b|\bhow to get the deal\b)"
+    r"|\bat [A-Z][\w.]*(?: [A-Z][\w.]*)* 20\d\d\s*$"
+)
+# An IPO is not a funding round (GUIDE); "pre-IPO round" is.
+_IPO = re.compile(
+    r"(?<!pre-)(?<!pre )\bIPOs?\b|(?i:\binitial public offering\b|\bgo(?:es|ing)? public\b|"
+    r"\bfiles? to go public\b|\bdirect listing\b|\b(?:public|stock market|market) debut\b|\bS-1\b)"
+)
+# A VC firm raising its own fund, or a grant/prize programme, is not a company raise.
+_FUND_CLOSE = re.compile(
+    r"(?i:\b(?:new|first|second|third|fourth|fifth|sixth|seventh|\w+th|debut|latest|flagship|"
+    r"early-stage|growth|seed|venture|vc|ai|opportunity|continuation)\s+(?:stage\s+)?funds?\b)"
+    r"(?!ing|rais)|\$[\d.]+\s?[MBK]?\w*\s+(?:\w+\s+)?funds?\b(?!ing)"
+)
+_GRANTS = re.compile(r"(?i:\bgrants?\b|\bprizes?\b|\bscholarships?\b|\bfellowships?\b|\baward\b)")
+# Advice and how-to pieces talk about raising without anyone raising.
+_ADVICE = re.compile(
+    r"(?i:\b(?:how to|need to|tips (?:for|to)|guide to|should you|when to|ways to|time to)\s+raise\b)"
+)
+_LAWSUIT = re.compile(r"(?i:\b(?:sues|sued|suing|lawsuit|class action|verdict)\b)")
+_TRADE = re.compile(
+    r"(?i:\btrade (?:deal|pact|agreement|talks)\b|\bfree trade\b|\bceasefire\b|\bpeace (?:deal|talks)\b|"
+    r"\bplea deal\b|\bmake a deal\b)"
+)
+_INVESTOR_NAME = re.compile(r"(?:Ventures|Capital|Partners|VC|VCs|Fund|Investments|Management|Equity)$")
+# Partnership rules that only say "deal": under an acquisition they describe the purchase.
+_GENERIC_DEAL = frozenset(
+    {
+        "partnership:deal-verb", "partnership:deal-with", "partnership:pair-deal",
+        "partnership:kind-deal", "partnership:new-deal", "partnership:with-deal",
+        "partnership:commits", "partnership:join-forces",
+    }
+)
+_STRATEGIC_RULES = frozenset({"funding:invests-in", "funding:investment-in", "funding:stake"})
+_STRENGTH = {"strong": 0.85, "medium": 0.55}
+
+
+@dataclass(slots=True)
+class _FieldView:
+    """One field, normalised, with its lazily computed runs and amounts."""
+
+    name: Field
+    norm: NormText
+    watch: Watchlist
+    _slots: Slots | None = None
+    _amounts: list[AmountHit] | None = None
+    _words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = word_set(self.text)
+        return self._words
+
+    def hits(self) -> list[Hit]:
+        if not self.text:
+            return []
+        return find_hits(self.text, self.name, self.words, has_money(self.text, self.words))
+
+    @property
+    def text(self) -> str:
+        return self.norm.text
+
+    @property
+    def slots(self) -> Slots:
+        if self._slots is None:
+            self._slots = Slots(self.text, tuple(_merge_watch_runs(self.text, self.watch)))
+        return self._slots
+
+    @property
+    def amounts(self) -> list[AmountHit]:
+        if self._amounts is None:
+            self._amounts = find_amounts(self.text)
+        return self._amounts
+
+    def evidence(self, signal: str, start: int, end: int) -> Evidence:
+        a, b = self.norm.span(start, end)
+        return Evidence(signal, self.name, a, b, self.norm.original[a:b])
+
+
+def _merge_watch_runs(text: str, watch: Watchlist) -> list[Run]:
+    """Capitalised runs, with watchlist mentions kept whole ("Insight Partners", "Stack AI")."""
+    base = runs(text)
+    hits = watch.find_all(text)
+    if not hits:
+        return base
+    out = [r for r in base if not any(h.start < r.end and r.start < h.end and
+                                       not (r.start <= h.start and r.end >= h.end and r.end - r.start > h.end - h.start)
+                                       for h in hits)]
+    covered = [(r.start, r.end) for r in out]
+    for h in hits:
+        if any(a <= h.start and h.end <= b for a, b in covered):
+            continue  # inside a longer unknown name ("Samsung Electronics America"): keep the longer
+        out.append(Run(h.start, h.end, text[h.start : h.end]))
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+@dataclass(slots=True)
+class _Parties:
+    raisers: list[str] = field(default_factory=list)
+    investors: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+
+    def ordered(self) -> list[str]:
+        seen: set[str] = set()
+        out: list[str] = []
+        for name in (*self.raisers, *self.investors, *self.others):
+            key = name.casefold()
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+        return out
+
+
+class Matcher:
+    """Classifies stories with rules; holds only its (immutable) watchlist."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self.watchlist = watchlist
+        # First words (lowercased) of AI-first spellings: a cheap gate before the regex.
+        self._ai_first_words = frozenset(
+            word_set(s.split()[0]) and next(iter(word_set(s.split()[0])))
+            for e in watchlist.entries if e.ai_first for s in e.spellings()
+        )
+
+    # -- public ---------------------------------------------------------------------------
+    def classify(self, story: Story) -> Match:
+        title = _FieldView("title", normalize(story.title), self.watchlist)
+        summary = _FieldView("summary", normalize(story.summary or ""), self.watchlist)
+        signals: list[str] = []
+        evidence: list[Evidence] = []
+
+        ai = self._ai(title, summary, signals, evidence)
+        parties = _Parties()
+        kept = self._events(title, summary, parties, signals)
+        found = {h.rule.event for h in kept}
+        if self._strategic(kept, parties):
+            # GUIDE: "Amazon invests $4B in Anthropic" is both funding and partnership.
+            found.add("partnership")
+            signals.append("partnership:strategic-investment")
+        events = tuple(e for e in EVENT_TYPES if e in found)
+        if not events:
+            return Match(ai=ai, confidence=0.0, evidence=tuple(evidence), signals=tuple(signals))
+        for h in kept:
+            view = title if h.field == "title" else summary
+            evidence.append(view.evidence(h.rule.signal, h.start, h.end))
+
+        amount = self._amount(kept, title, summary, evidence, signals)
+        rnd = self._round(kept, events, parties, title, summary, evidence, signals)
+        strengths = [_STRENGTH[h.rule.strength] for h in kept]
+        miss = 1.0
+        for s in strengths:
+            miss *= 1.0 - s
+        confidence = (1.0 - miss) * (1.0 if ai else 0.9)
+        return Match(
+            ai=ai,
+            events=events,
+            parties=tuple(parties.ordered()),
+            amount=amount,
+            round=rnd,
+            confidence=min(confidence, 0.99),
+            evidence=tuple(evidence),
+            signals=tuple(dict.fromkeys(signals)),
+        )
+
+    # -- ai -------------------------------------------------------------------------------
+    def _ai(self, title: _FieldView, summary: _FieldView, signals: list[str],
+            evidence: list[Evidence]) -> bool:
+        for view in (title, summary):
+            if view.text and (not view.words.isdisjoint(AI_WORDS) or ai_phrase(view.text)):
+                m = ai_keyword(view.text)
+                if m is not None:
+                    signals.append("ai:keyword")
+                    evidence.append(view.evidence("ai:keyword", m.start(), m.end()))
+                    return True
+        for view in (title, summary):
+            if not view.text or view.words.isdisjoint(self._ai_first_words):
+                continue
+            for hit in self.watchlist.find_all(view.text):
+                if hit.entry.ai_first:
+                    signals.append(f"ai:watchlist:{hit.entry.kind}")
+                    evidence.append(view.evidence("ai:watchlist", hit.start, hit.end))
+                    return True
+        return False
+
+    # -- events ---------------------------------------------------------------------------
+    def _events(self, title: _FieldView, summary: _FieldView, parties: _Parties,
+                signals: list[str]) -> list[Hit]:
+        title_hits = title.hits()
+        # The summary adds an event only when the title has none (feeds often carry a
+        # vague headline over a factual first sentence); otherwise it only adds details.
+        summary_hits: list[Hit] | None = None
+        if not title_hits:
+            summary_hits = summary.hits()
+            if not summary_hits:
+                return []
+        if _PROMO.search(title.text):
+            signals.append("veto:promo")
+            return []
+        vetoes = self._vetoes(title, signals)
+        kept = self._keep(title_hits, title, vetoes, parties, signals)
+        if not kept and summary.text:
+            if summary_hits is None:
+                summary_hits = summary.hits()
+            kept = self._keep(summary_hits, summary, vetoes, parties, signals)
+        kept = self._arbitrate(kept, parties, signals)
+        if kept:
+            self._fallback_parties(kept, title, summary, parties)
+        return kept
+
+    def _keep(self, hits: list[Hit], view: _FieldView, vetoes: set[EventType],
+              parties: _Parties, signals: list[str]) -> list[Hit]:
+        kept: list[Hit] = []
+        for h in hits:
+            if h.rule.event in vetoes:
+                continue
+            if h.rule.role == "raise" and self._only_prices(h, view):
+                signals.append(f"drop:{h.rule.signal}:price")
+                continue
+            names = self._hit_parties(h, view, parties)
+            if names is None:
+                signals.append(f"drop:{h.rule.signal}")
+                continue
+            need = h.rule.min_parties or (1 if h.rule.strength == "medium" else 0)
+            if h.field == "summary":
+                # Summaries talk about deals in general; require named organisations.
+                need = max(need, 2 if h.rule.event == "partnership" else 1)
+            if len(set(names)) < need:
+                signals.append(f"drop:{h.rule.signal}:parties")
+                continue
+            kept.append(h)
+            signals.append(h.rule.signal)
+        return kept
+
+    @staticmethod
+    def _only_prices(h: Hit, view: _FieldView) -> bool:
+        inside = [a for a in view.amounts if h.start <= a.start and a.end <= h.end + 2]
+        return bool(inside) and all(is_bare_price(a) for a in inside)
+
+    def _vetoes(self, title: _FieldView, signals: list[str]) -> set[EventType]:
+        out: set[EventType] = set()
+        if _IPO.search(title.text):
+            out.add("funding")
+            signals.append("veto:ipo")
+        if _FUND_CLOSE.search(title.text) or _GRANTS.search(title.text):
+            out.add("funding")
+            signals.append("veto:fund-or-grant")
+        if _ADVICE.search(title.text):
+            out.add("funding")
+            signals.append("veto:advice")
+        if _LAWSUIT.search(title.text):
+            out.add("funding")
+            signals.append("veto:lawsuit")
+        if _TRADE.search(title.text):
+            out.add("partnership")
+            signals.append("veto:trade-deal")
+        return out
+
+    def _arbitrate(self, kept: list[Hit], parties: _Parties, signals: list[str]) -> list[Hit]:
+        has_acq = any(h.rule.event == "acquisition" and h.rule.strength == "strong" for h in kept)
+        if has_acq:
+            kept = [h for h in kept if h.rule.signal not in _GENERIC_DEAL]
+        # A corporate (non-VC) investor investing is a strategic investment: funding AND partnership.
+        return kept
+
+    # -- parties --------------------------------------------------------------------------
+    def _canon(self, run: Run) -> str:
+        return self.watchlist.canonical(run.text)
+
+    def _is_investor(self, name: str) -> bool:
+        entry = self.watchlist.lookup(name)
+        if entry is not None:
+            return entry.kind == "investor"
+        return _INVESTOR_NAME.search(name) is not None
+
+    def _hit_parties(self, h: Hit, view: _FieldView, parties: _Parties) -> list[str] | None:
+        """Add the parties the trigger's slots name; None vetoes the hit."""
+        s = view.slots
+        role = h.rule.role
+        found: list[str] = []
+        if role == "raise":
+            subj = s.subject_before(h.start) or s.leading_appositive()
+            if subj is None and h.rule.strength == "medium":
+                # "Support automation firm Capacity grows with new cash": the clause's last name.
+                subjects = s.clause_subjects(h.start)
+                subj = subjects[-1] if subjects else None
+            if subj is None:
+                obj = s.object_after(h.end, limit=40)
+                subj = obj if obj is not None and view.text[h.end:obj.start].strip(" ,") in ("", "for") else None
+            if subj is not None:
+                name = self._canon(subj)
+                if self._is_investor(name) and h.rule.signal != "funding:amount-round":
+                    return None  # a VC firm raising its own fund
+                parties.raisers.append(name)
+                found.append(name)
+            inv = [self._canon(r) for r in s.investors_after(h.end) + s.investors_leading()]
+            parties.investors.extend(inv)
+            found.extend(inv)
+        elif role == "investor-subject":
+            subj = s.subject_before(h.start)
+            obj = s.object_after(h.end)
+            if obj is None:
+                # "invests in and partners with Acme": look past the clause, but an
+                # investment into a place ("invest $4B in Chile") is not a company raise.
+                nxt = s.first_run_after(h.end, limit=45)
+                if nxt is not None and not is_org_like(nxt.text):
+                    return None
+                obj = nxt
+            if obj is None and subj is None:
+                return []
+            if obj is not None:
+                parties.raisers.append(self._canon(obj))
+                found.append(self._canon(obj))
+            if subj is not None:
+                parties.investors.append(self._canon(subj))
+                found.append(self._canon(subj))
+            found.extend(self._canon(r) for r in s.investors_after(h.end))
+        elif role == "investment-noun":
+            inside = s.inside(h.start, h.end)
+            clause = s.clause_subjects(h.start)
+            before = s.subject_before(h.start) or (clause[0] if clause else None)
+            obj = s.object_after(h.end)
+            for r in inside + ([obj] if obj else []):
+                parties.raisers.append(self._canon(r))
+                found.append(self._canon(r))
+            if before is not None:
+                parties.investors.append(self._canon(before))
+                found.append(self._canon(before))
+        elif role in ("pair", "acq", "sell"):
+            subj_runs: list[Run] = []
+            adj = s.subject_before(h.start)
+            if adj is not None:
+                subj_runs = s.list_backward(adj)
+            else:
+                subj_runs = s.clause_subjects(h.start)
+            inside = s.inside(h.start, h.end)
+            obj = s.object_after(h.end)
+            obj_runs = s.list_forward(obj) if obj else []
+            for r in subj_runs + inside + obj_runs:
+                name = self._canon(r)
+                parties.others.append(name)
+                found.append(name)
+        elif role == "acq-noun":
+            for r in s.clause_subjects(h.start) + s.inside(h.start, h.end):
+                parties.others.append(self._canon(r))
+                found.append(self._canon(r))
+            obj = s.object_after(h.end)
+            if obj is not None:
+                parties.others.append(self._canon(obj))
+                found.append(self._canon(obj))
+        return found
+
+    def _fallback_parties(self, kept: list[Hit], title: _FieldView, summary: _FieldView,
+                          parties: _Parties) -> None:
+        if parties.ordered():
+            return
+        for view in (title, summary):
+            for r in view.slots.org_runs()[:3]:
+                if view.name == "title" or self.watchlist.lookup(r.text):
+                    parties.others.append(self._canon(r))
+            if parties.ordered():
+                return
+
+    def _strategic(self, kept: list[Hit], parties: _Parties) -> bool:
+        if not any(h.rule.signal in _STRATEGIC_RULES or h.rule.signal == "funding:backs" for h in kept):
+            return False
+        return bool(parties.raisers) and any(not self._is_investor(n) for n in parties.investors)
+
+    # -- amount & round -------------------------------------------------------------------
+    def _amount(self, kept: list[Hit], title: _FieldView, summary: _FieldView,
+                evidence: list[Evidence], signals: list[str]) -> Amount | None:
+        best: tuple[int, _FieldView, AmountHit] | None = None
+        for rank_base, view in ((0, title), (10, summary)):
+            spans = [(h.start, h.end) for h in kept if h.field == view.name]
+            for a in view.amounts:
+                if a.valuation or is_bare_price(a):
+                    continue
+                near = any(s - 3 <= a.start and a.end <= e + 3 for s, e in spans)
+                rank = rank_base + (0 if near else 5)
+                if best is None or rank < best[0]:
+                    best = (rank, view, a)
+        if best is None:
+            return None
+        _, view, a = best
+        signals.append("amount")
+        evidence.append(view.evidence("amount", a.start, a.end))
+        return a.amount()
+
+    def _round(self, kept: list[Hit], events: tuple[EventType, ...], parties: _Parties,
+               title: _FieldView, summary: _FieldView, evidence: list[Evidence],
+               signals: list[str]) -> str | None:
+        if "funding" not in events:
+            return None
+        for view in (title, summary):
+            found = find_round(view.text)
+            if found is not None:
+                label, a, b = found
+                signals.append("round")
+                evidence.append(view.evidence("round", a, b))
+                return label
+        if self._strategic(kept, parties):
+            signals.append("round:strategic-investor")
+            return "strategic"
+        return None
+
+

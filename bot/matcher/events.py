@@ -1,0 +1,351 @@
+"""Event triggers: linguistic patterns for partnership, funding and acquisition news.
+
+Each rule is a named regex with an event, a strength and a scope.  Strong rules are
+unambiguous phrasings ("raises $30M", "partners with", "acquires"); medium rules
+("new deal", "valued at $5B", "taps X to") fire only when the text also names an
+organisation.  ``summary`` scope rules also run on the summary; title-only rules
+would misfire on background sentences ("... which was acquired by Meta in 2019").
+Whole-story vetoes (IPO, VC fund close, shopping deal, event promotion) live in
+``vetoes``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.types import EventType
+
+Strength = Literal["strong", "medium"]
+
+# An amount inside a trigger (amounts.py parses the value; this only has to locate it).
+AMT = (
+    r"(?:(?:US|U\.S\.|C|CA|A|AU|NZ|HK|S|R|MX)?\$|[€£¥₹₩₪]|Rs\.?\s?|"
+    r"(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|INR|JPY|CNY|RMB|CAD|AUD)\s?)"
+    r"\d[\d,.]*(?:\s?\+)?(?:[\s-]?(?:thousand|million|billion|trillion|crore|lakh|mn|bn|[kKmMbBtT])\b)?\+?"
+    r"|\d[\d,.]*\s?(?:thousand|million|billion|trillion|crore|lakh)\s+"
+    r"(?:dollars|euros|pounds|yen|yuan|rupees|francs|kronor|won)"
+)
+_Q = "['’]"  # straight or typographic apostrophe
+_NAME = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)"
+_NAMES = rf"{_NAME}(?:\s{_NAME}){{0,3}}"
+_QUANT = r"(?:(?:an?|another|new|fresh|over|nearly|almost|about|around|roughly|up to|more than|an additional|additional|its|a fresh|a new|some|just|a|reported(?:ly)?)\s+)*"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    signal: str
+    event: EventType
+    regex: re.Pattern[str]
+    strength: Strength
+    summary: bool  # also applies to the summary
+    role: str  # how parties are read around the match (see classify.py)
+    min_parties: int = 0  # named organisations the slots must yield for the hit to count
+    gates: tuple[frozenset[str], ...] = ()  # each set must share a word with the text
+    money: bool = False  # the pattern needs a money amount
+
+
+def _r(p: str) -> re.Pattern[str]:
+    return re.compile(p)
+
+
+_WORDSETS = {
+    "RAISEV": "raises raised raising raise secures secured securing lands landed nabs nabbed grabs grabbed "
+    "bags bagged banks banked picks picked scores scored snags snagged gets got closes closed taps tapped "
+    "hauls rakes pulls attracts draws receives received brings collects nets netted locks books",
+    "ROUNDW": "seed preseed pre series round raise funding financing investment fundraise tranche extension venture",
+    "DEALW": "deal deals agreement agreements pact contract contracts memorandum mou tie",
+}
+
+
+def _gate(*groups: str) -> tuple[frozenset[str], ...]:
+    out = []
+    for g in groups:
+        words: set[str] = set()
+        for w in g.split():
+            words.update(_WORDSETS[w].split() if w in _WORDSETS else (w,))
+        out.append(frozenset(words))
+    return tuple(out)
+
+
+_GATES: dict[str, tuple[frozenset[str], ...]] = {
+    "funding:raise-amount": _gate('RAISEV'),
+    "funding:amount-round": _gate('ROUNDW'),
+    "funding:amount-from": _gate('from'),
+    "funding:in-talks": _gate('talks seeks seek seeking looking set aims plans raising funding fundraising investors'),
+    "funding:seeks-amount": _gate('seeks seeking'),
+    "funding:round-noun": _gate('round seed funding series financing fundraising debt credit investment cash capital backing'),
+    "funding:raises-series": _gate('RAISEV', 'series seed preseed pre'),
+    "funding:invests-in": _gate('invests invested investing invest pours poured puts put'),
+    "funding:investment-in": _gate('investment stake'),
+    "funding:backs": _gate('backs'),
+    "funding:stake": _gate('stake'),
+    "funding:leads-round": _gate('leads led lead', 'round series seed investment raise funding'),
+    "funding:valuation": _gate('hits reaches leaps jumps soars climbs valued nears at near seeks seeking'),
+    "funding:valuation-change": _gate('valuation'),
+    "funding:unicorn": _gate('unicorn'),
+    "partnership:partners-with": _gate('partner partners partnered partnering', 'with'),
+    "partnership:partner-to": _gate('partner partners partnered partnering'),
+    "partnership:and-partner": _gate('partner', 'and'),
+    "partnership:partnership": _gate('partnership partnerships'),
+    "partnership:announce-partnership": _gate('partnership partnerships'),
+    "partnership:team-up": _gate('team teams teamed teaming', 'up'),
+    "partnership:join-forces": _gate('forces'),
+    "partnership:collaborate": _gate('collaborate collaborates collaborated collaborating collaboration'),
+    "partnership:deal-verb": _gate('DEALW'),
+    "partnership:deal-with": _gate('DEALW alliance ties', 'with between'),
+    "partnership:pair-deal": _gate('deal partnership pact agreement tie alliance'),
+    "partnership:kind-deal": _gate('DEALW'),
+    "partnership:new-deal": _gate('DEALW partnership'),
+    "partnership:license-tech": _gate('license licenses licensed licence licensing'),
+    "partnership:join-program": _gate('join joins joined joining'),
+    "partnership:alliance": _gate('alliance consortium coalition venture'),
+    "partnership:expand-ties": _gate('ties relationship partnership partnerships collaboration alliance'),
+    "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance'),
+    "partnership:as-partner": _gate('partner', 'as'),
+    "partnership:taps": _gate('taps tap'),
+    "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce', 'and'),
+    "partnership:commits": _gate('commit commits committed'),
+    "partnership:with-deal": _gate('deal partnership tie pact agreement', 'with'),
+    "acquisition:acquires": _gate('acquires acquired acquiring acquire buys bought buy purchases purchased snaps snapped snatches snatched scoops scooped swallows takes took over nabs nabbed absorbs absorbed'),
+    "acquisition:noun": _gate('acquisition acquisitions acqui acquihire acquihires hire hires takeover buyout'),
+    "acquisition:merge": _gate('merge merges merged merging merger mergers'),
+    "acquisition:sells-to": _gate('sells sold sell selling', 'to'),
+    "acquisition:joins": _gate('join joins joining'),
+    "acquisition:deal-to-acquire": _gate('acquire buy purchase take', 'deal agreement offer bid intent'),
+    "acquisition:gets-acquired": _gate('acquired'),
+}
+_MONEY_RULES = frozenset({'funding:amount-from', 'funding:amount-round', 'funding:raise-amount', 'funding:seeks-amount', 'funding:valuation', 'partnership:commits'})
+
+
+_RAISE_VERBS = (
+    r"raises|raised|raising|raise|secures|secured|securing|lands|landed|nabs|nabbed|grabs|"
+    r"grabbed|bags|bagged|banks|banked|picks up|picked up|scores|scored|snags|snagged|gets|got|"
+    r"closes|closed|taps|tapped|hauls in|rakes in|pulls in|attracts|draws|receives|received|"
+    r"brings in|collects|nets|netted|locks in|books"
+)
+
+RULES: tuple[Rule, ...] = (
+    # ---- funding ---------------------------------------------------------------------------
+    Rule("funding:raise-amount", "funding",
+         _r(rf"(?i:\b(?:{_RAISE_VERBS})\s+{_QUANT})(?:{AMT})"), "strong", True, "raise"),
+    Rule("funding:amount-round", "funding",
+         _r(rf"(?:{AMT})\s+(?:[\w-]+\s+){{0,2}}?(?i:pre-?seed|seed|series [a-h]\b|round|raise|"
+            r"funding|financing|investment|fundraise|tranche|extension|venture round)\b"),
+         "strong", True, "raise"),
+    Rule("funding:amount-from", "funding",
+         _r(rf"(?:{AMT})\s+(?i:(?:in\s+(?:\w+\s+)?(?:funding|financing|capital)\s+)?from)\s+"
+            r"(?:the\s+)?(?=[A-Z]|[a-z]{1,4}[A-Z])"),
+         "medium", True, "raise"),
+    Rule("funding:in-talks", "funding",
+         _r(r"(?i:\b(?:in talks to raise|in talks for (?:new |fresh )?funding|seeks? to raise|"
+            r"seeking to raise|looking to raise|set to raise|aims to raise|plans to raise|"
+            r"in (?:early )?(?:funding|fundraising) talks|is in talks with investors)\b)"
+            rf"|(?i:\b(?:is|are|now) raising\s+{_QUANT})(?:{AMT}|(?i:(?:a |new |fresh )?(?:round|funding|money|capital|cash)\b))"),
+         "strong", False, "raise"),
+    Rule("funding:seeks-amount", "funding",
+         _r(rf"(?i:\bseek(?:s|ing)\s+{_QUANT})(?:{AMT})"), "medium", False, "raise"),
+    Rule("funding:round-noun", "funding",
+         _r(r"(?i:\b(?:funding round|seed round|seed funding|series [a-h] (?:round|funding|extension)|"
+            r"pre-?seed (?:round|funding)|financing round|venture round|fundraising round|growth round|"
+            r"bridge round|debt financing|credit facility|new funding|fresh funding|new investment|"
+            r"new cash|fresh capital|new capital|secures? backing|lands? backing|gets? backing)\b)"),
+         "medium", False, "raise"),
+    Rule("funding:raises-series", "funding",
+         _r(rf"(?i:\b(?:{_RAISE_VERBS})\s+(?:its |a |an )?(?:series [a-h]|seed|pre-seed)\b)"),
+         "strong", True, "raise"),
+    Rule("funding:invests-in", "funding",
+         _r(rf"(?i:\b(?:invests?|invested|investing|to invest|will invest)\s+(?:{_QUANT}(?:{AMT})\s+)?(?:in|into)\b)"
+            rf"|(?i:\b(?:pours?|poured|puts?)\s+{_QUANT})(?:{AMT})\s+(?i:in|into)\b"),
+         "strong", True, "investor-subject"),
+    Rule("funding:investment-in", "funding",
+         _r(rf"{_Q}s\s+(?:{_NAME}\s+)?(?i:investment|stake)\s+(?i:in|into)\b"
+            rf"|\bits\s+{_NAME}\s+(?i:investment|stake)\b"
+            r"|(?i:\b(?:makes?|made|leads?|led|announces?|closes?) (?:its |a |an )?(?:\w+ ){0,2}investment\b)"
+            r"|(?i:\binvestment (?:in|into)\b)"),
+         "medium", False, "investment-noun"),
+    Rule("funding:backs", "funding",
+         _r(r"(?i:\bbacks)\s+(?:[a-z][\w-]*\s+){0,4}(?=[A-Z])"), "medium", False, "investor-subject"),
+    Rule("funding:stake", "funding",
+         _r(r"(?i:\b(?:takes?|taking|took|to take|buys?|bought|acquires?|acquired|picks? up)\s+"
+            r"(?:an? |its |\d+% |minority |equity |\w+ ){0,3}stake\s+in\b|\bequity stake in\b)"),
+         "medium", False, "investor-subject"),
+    Rule("funding:leads-round", "funding",
+         _r(rf"(?i:\b(?:leads|led|co-leads|co-led)\s+(?:an? |the |its )?)(?:(?:{AMT})\s+)?"
+            r"(?:[\w-]+\s+){0,2}?(?i:round|series [a-h]|seed|investment|raise|funding)\b"),
+         "strong", True, "investor-subject"),
+    Rule("funding:valuation", "funding",
+         _r(rf"(?i:\b(?:hits|reaches|leaps to|jumps to|soars to|climbs to|now valued at|valued at|"
+            rf"nears|at|near|seeks|seeking)\s+(?:an? |almost |nearly |about |over |roughly )*)"
+            rf"(?:{AMT})\s*(?:\+\s*)?(?i:(?:post-money |pre-money )?valuation)?"),
+         "medium", False, "raise"),
+    Rule("funding:valuation-change", "funding",
+         _r(r"(?i:\b(?:doubled|doubles|tripled|triples|quadrupled|boosts?|ups) (?:its )?valuation\b)"),
+         "medium", False, "raise"),
+    Rule("funding:unicorn", "funding",
+         _r(r"(?i:\bbecomes? (?:an? |the )?(?:[\w’'-]+ ){0,3}unicorn\b)"), "medium", False, "raise"),
+    # ---- partnership ---------------------------------------------------------------------
+    Rule("partnership:partners-with", "partnership",
+         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?with\b)"), "strong", True, "pair"),
+    Rule("partnership:partner-to", "partnership",
+         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?(?:on|to|for|in)\b)"), "strong", True, "pair", 2),
+    Rule("partnership:and-partner", "partnership",
+         _r(rf"\sand\s+(?:the\s+)?{_NAMES}\s+(?i:partner)\b"), "strong", False, "pair"),
+    Rule("partnership:partnership", "partnership",
+         _r(r"(?i:\bpartnerships?\b)(?!\s+(?:program|programme|manager|team)s?\b)"), "strong", False, "pair"),
+    Rule("partnership:announce-partnership", "partnership",
+         _r(r"(?i:\b(?:announce[sd]?|sign(?:s|ed)?|form(?:s|ed)?|strike[s]?|struck|expand(?:s|ed)?|"
+            r"deepen(?:s|ed|ing)?|new|strategic|multi-?year|enter(?:s|ed)? into|launch(?:es|ed)?)\s+"
+            r"(?:\w+\s+){0,3}partnerships?\b)"
+            r"|(?i:\b(?:in )?partnership (?:with|between) (?:the )?)(?=[A-Z])"),
+         "strong", True, "pair"),
+    Rule("partnership:team-up", "partnership",
+         _r(r"(?i:\bteam(?:s|ed|ing)?[\s-]up\b)"), "strong", True, "pair"),
+    Rule("partnership:join-forces", "partnership",
+         _r(r"(?i:\bjoin(?:s|ed|ing)? forces\b)"), "strong", True, "pair"),
+    Rule("partnership:collaborate", "partnership",
+         _r(r"(?i:\bcollaborat(?:e|es|ed|ing)\s+(?:with|on|to)\b|\bcollaboration\s+(?:with|between)\b)"),
+         "medium", True, "pair"),
+    Rule("partnership:deal-verb", "partnership",
+         _r(r"(?i:\b(?:inks?|inked|signs?|signed|signing|strikes?|struck|striking|seals?|sealed|"
+            r"reach(?:es|ed)?|lands?|landed|wins?|won|awarded|secures?|secured|forges?|forged|"
+            r"clinch(?:es|ed)?|nears?|neared|cuts?|enters?(?: into)?|entered(?: into)?|"
+            r"renegotiat\w*|renews?|renewed|finali[sz]e[sd]?|restores?|announces?|announced)"
+            r"\s+(?:\S+\s+){0,5}?(?:deals?|agreements?|pact|contracts?|memorandum of understanding|"
+            r"mou|tie-up)\b)"),
+         "strong", True, "pair"),
+    Rule("partnership:deal-with", "partnership",
+         _r(r"(?i:\b(?:deals?|agreements?|pact|contracts?|tie-up|alliance|ties)\s+(?:with|between)\s+)"
+            r"(?:the\s+)?(?=[A-Z0-9]|[a-z]{1,4}[A-Z])"),
+         "strong", True, "pair", 2),
+    Rule("partnership:pair-deal", "partnership",
+         _r(rf"\b{_NAME}-{_NAME}\s+(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"),
+         "strong", False, "pair"),
+    Rule("partnership:kind-deal", "partnership",
+         _r(r"(?i:\b(?:licensing|licence|license|content|distribution|supply|compute|cloud|chip|"
+            r"power|energy|data|ai|api|hosting|infrastructure|commercial|multi-?year|exclusive|"
+            r"defen[cs]e|government|gpu)\s+(?:\w+\s+)?(?:deals?|agreements?|pact|contracts?)\b)"),
+         "strong", False, "pair", 2),
+    Rule("partnership:new-deal", "partnership",
+         _r(rf"(?i:\b(?:new|latest|fresh|expanded|revised|landmark|multibillion-dollar|billion-dollar|"
+            rf"blockbuster|\w+-year)\s+(?:\S+\s+){{0,2}}?(?:deal|agreement|pact)\b)"
+            rf"|(?:{AMT})\+?\s+(?:[\w.-]+\s+){{0,3}}?(?i:deal|contract|agreement|partnership)\b"),
+         "medium", False, "pair"),
+    Rule("partnership:license-tech", "partnership",
+         _r(rf"(?i:\blicen[cs]e[sd]?\b|\blicensing\b)\s+(?:\S+\s+){{0,4}}?{_NAME}{_Q}s?\s+"
+            r"(?i:tech|technology|models?|content|ip|patents?|catalog(?:ue)?|music|data|chips?)\b"),
+         "strong", False, "pair"),
+    Rule("partnership:join-program", "partnership",
+         _r(r"(?i:\bjoin(?:s|ed|ing)?\b)\s+(?:\S+\s+){0,4}?(?i:initiative|coalition|alliance|"
+            r"consortium|programme|program|partnership|project|effort)\b"),
+         "strong", True, "pair"),
+    Rule("partnership:alliance", "partnership",
+         _r(r"(?i:\b(?:forms?|formed|forming|launch(?:es|ed)?|new|announces?|announced|builds?|"
+            r"building|creates?|created|unveils?)\s+(?:\S+\s+){0,4}?(?:alliance|consortium|coalition|"
+            r"joint venture)\b|\bjoint venture\b)"),
+         "strong", True, "pair"),
+    Rule("partnership:expand-ties", "partnership",
+         _r(r"(?i:\b(?:expands?|deepens?|deepening|strengthens?|extends?|broadens?|renews?|boosts?)\s+"
+            r"(?:\S+\s+){0,3}?(?:ties|relationship|partnerships?|collaboration|alliance)\b)"),
+         "strong", True, "pair"),
+    Rule("partnership:ends", "partnership",
+         _r(r"(?i:\b(?:cuts? off|ends?|ending|ended|terminates?|terminated|scraps?|scrapped|"
+            r"cancels?|cancell?ed|pulls? (?:out of|the plug on)|walks? away from|revok\w+|"
+            r"reviewing|reviews|suspends?|suspended|pauses?|paused)\s+(?:\S+\s+){0,5}?"
+            r"(?:access|partnership|deal|contract|agreement|programs?|relationship|ties|alliance)\b)"),
+         "strong", False, "pair", 2),
+    Rule("partnership:as-partner", "partnership",
+         _r(r"(?i:\bas (?:a |an |its |the )?(?:launch |key |strategic |founding |official |exclusive |"
+            r"technology |cloud )?partner\b)"),
+         "strong", False, "pair"),
+    Rule("partnership:taps", "partnership",
+         _r(r"(?i:\btaps?\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"), "medium", False, "pair"),
+    Rule("partnership:joint-launch", "partnership",
+         _r(rf"{_NAME}\s(?i:and)\s{_NAMES}\s(?i:launch|launches|unveil|unveils|release|releases|"
+            r"build|develop|co-develop|open|introduce|create|join|form|announce)\b"),
+         "medium", False, "pair"),
+    Rule("partnership:commits", "partnership",
+         _r(rf"(?i:\bcommit(?:s|ted)?\s+{_QUANT})(?:{AMT})\s+(?i:to|in|for)\b"), "medium", False, "pair"),
+    Rule("partnership:with-deal", "partnership",
+         _r(rf"(?i:\bwith\s+){_NAMES}\s+(?i:deal|partnership|tie-up|pact|agreement)\b"),
+         "strong", False, "pair"),
+    # ---- acquisition -----------------------------------------------------------------------
+    Rule("acquisition:acquires", "acquisition",
+         _r(r"(?i:\b(?:acquires|acquired|acquiring|to acquire|will acquire|buys|bought|to buy|"
+            r"purchases|purchased|snaps up|snapped up|snatches up|snatched up|scoops up|scooped up|"
+            r"swallows|takes over|took over|nabs|nabbed|absorbs|absorbed)\b)"),
+         "strong", True, "acq"),
+    Rule("acquisition:noun", "acquisition",
+         _r(r"(?i:\bacquisitions?\b(?!\s+(?:playbook|strategy|strategies|spree|binge|targets?|"
+            r"appetite|machine|engine|costs?|and other))|\bacqui-?hires?\b|\btakeover\b|\bbuyout\b)"),
+         "strong", False, "acq-noun"),
+    Rule("acquisition:merge", "acquisition",
+         _r(r"(?i:\bmerg(?:es|ed|ing|e)\s+(?:with|into)\b|\bto merge\b|\bpost-merger\b|\bmergers?\b)"),
+         "strong", False, "pair"),
+    Rule("acquisition:sells-to", "acquisition",
+         _r(rf"(?i:\b(?:sells|sold|to sell|selling)\s+){_NAMES}\s+(?i:to)\s+(?=[A-Z])"),
+         "strong", False, "sell"),
+    Rule("acquisition:joins", "acquisition",
+         _r(rf"(?<![\w-]){_NAME}\s+(?i:(?:to\s+|will\s+)?join(?:s|ing)?)\s+{_NAME}(?:\s{_NAME})?\s*(?:$|[,:;!?(—–]|\s-\s)"),
+         "medium", False, "pair"),
+    Rule("acquisition:deal-to-acquire", "acquisition",
+         _r(r"(?i:\b(?:deal|agreement|offer|bid|intent)\s+to\s+(?:acquire|buy|purchase|take over)\b)"),
+         "strong", True, "acq"),
+    Rule("acquisition:gets-acquired", "acquisition",
+         _r(r"(?i:\b(?:gets|get|got|been|be|being|is|was)\s+acquired\b)"), "strong", False, "acq"),
+)
+
+RULES = tuple(
+    Rule(r.signal, r.event, r.regex, r.strength, r.summary, r.role, r.min_parties,
+         _GATES[r.signal], r.signal in _MONEY_RULES)
+    for r in RULES
+)
+# Words without which no non-money rule can fire (money rules are gated by ``money``).
+ALL_GATE_WORDS: frozenset[str] = frozenset().union(*(r.gates[0] for r in RULES if not r.money))
+
+# Background phrasing: an event mentioned only as history ("months after snatching up X",
+# "which was acquired by Y") is not the story's news.
+BACKGROUND_BEFORE = re.compile(
+    r"(?i:\b(?:after|since|following|months after|weeks after|years after|which|"
+    r"once|previously|formerly|recently)\s+(?:\w+\s+)?$)"
+    r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout)\s+(?:\w+\s+){0,2}$)"
+)
+
+
+_AMOUNT_NEXT = re.compile(rf"\s+{_QUANT}(?:{AMT})")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: Rule
+    field: Literal["title", "summary"]
+    start: int
+    end: int
+
+
+def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[str],
+              money: bool) -> list[Hit]:
+    """Every rule match in ``text`` (one per rule and position), skipping background clauses.
+
+    ``words`` is the field's word set (tokens.word_set) and ``money`` whether it may hold
+    an amount; rules whose gate words are absent are not run at all.
+    """
+    if not text or (not money and words.isdisjoint(ALL_GATE_WORDS)):
+        return []
+    hits: list[Hit] = []
+    title = field == "title"
+    for rule in RULES:
+        if not title and not rule.summary:
+            continue
+        if rule.money and not money:
+            continue
+        if any(words.isdisjoint(g) for g in rule.gates):
+            continue
+        for m in rule.regex.finditer(text):
+            if rule.role == "acq" and _AMOUNT_NEXT.match(text, m.end()):
+                continue  # "nabs $3M" is a raise, not a purchase
+            if BACKGROUND_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            hits.append(Hit(rule, field, m.start(), m.end()))
+    return hits

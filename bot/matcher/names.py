@@ -1,0 +1,184 @@
+"""Finding organisation names in headline-style text without a tagger.
+
+A *run* is a maximal sequence of capitalised tokens ("Schibsted Media Group",
+"U.S. Department of Energy", "11x.ai", "eBay").  Runs are cut at function words
+and headline verbs (title-case headlines capitalise them: "Palo Alto Networks
+Announces ..."), then filtered: places, demonyms, people (a common first name
+followed by a surname), AI product names and generic words are not organisations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)"
+_RUN = re.compile(rf"(?<![\w$€£¥₹.,'’-]){_TOKEN}(?:\s(?:of\s|de\s)?{_TOKEN})*")
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+
+# Title-case headline words that are never (the end of) an organisation name.
+STOP: frozenset[str] = frozenset(
+    """
+    a an the and or but nor of to in on at by for from with without into onto over under
+    as about after before since amid among between via per vs versus than then
+    is are was were be been being has have had do does did will would can could may might
+    must should shall not no yes new now just also more most less least all any some
+    this that these those its it it's their our your my his her we you they i he she
+    how why what when where who whom which whose while if
+    says say said reports report reportedly sources source exclusive breaking update
+    announces announce announced launches launch launched unveils unveil introduces
+    raises raise raised raising secures secure secured lands land landed nabs grabs bags
+    closes close closed scores picks gets get got wins win won taps tap hits hit
+    partners partner partnering partnered partnership partnerships teams team joins join
+    collaborate collaborates collaboration signs sign signed inks ink strikes strike
+    acquires acquire acquired acquisition acquisitions buys buy bought sells sell sold
+    merges merge merger invests invest investment backs back backed leads lead led
+    deal deals agreement agreements contract pact alliance funding round seed series
+    expands expand deepens extends ends ending cuts opens open builds build brings bring
+    plans plan wants want seeks seek eyes nears near makes make made takes take took
+    goes go gives give offers offer helps help uses use using adds add
+    entered enters enter reach reaches reached strikes struck seals sealed wins awarded forges
+    forged nears renews extends deepens strengthens bets bet commits signed lands nabs
+    ipo ipos m&a vc vcs llm llms gpu gpus api apis saas
+    one two three four five six seven eight nine ten dozens hundreds first second third
+    ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs
+    startup startups company companies firm firms unicorn giant maker
+    inc ltd llc corp plc
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    week weekly today yesterday tomorrow
+    """.split()
+)
+
+# Places and demonyms that headlines use as modifiers ("India's Snabbit", "Israeli startup").
+PLACES: frozenset[str] = frozenset(
+    s.casefold()
+    for s in """
+    US U.S. USA U.S.A. America American Americans UK U.K. Britain British England English
+    EU E.U. Europe European Asia Asian Africa African Latin LatAm Middle East Gulf
+    China Chinese Japan Japanese Korea Korean South North India Indian Israel Israeli
+    Germany German France French Italy Italian Spain Spanish Canada Canadian Mexico Mexican
+    Brazil Brazilian Argentina Chile Colombia Peru Nigeria Nigerian Kenya Kenyan Egypt
+    Saudi Arabia UAE Emirati Qatar Dubai Abu Dhabi Singapore Singaporean Indonesia Indonesian
+    Vietnam Vietnamese Thailand Malaysia Philippines Pakistan Bangladesh Australia Australian
+    Zealand Ireland Irish Netherlands Dutch Belgium Swiss Switzerland Sweden Swedish Norway
+    Norwegian Denmark Danish Finland Finnish Poland Polish Ukraine Ukrainian Russia Russian
+    Turkey Turkish Greece Taiwan Taiwanese Hong Kong Uzbekistan Estonia Portugal Austria
+    Silicon Valley California Texas New York Washington Florida Massachusetts Tennessee
+    Illinois Ohio Georgia Virginia Utah Arizona Nevada Oregon Colorado Michigan Ontario Quebec
+    Bengaluru Bangalore Mumbai Delhi London Paris Berlin Tokyo Seoul Beijing Shanghai Shenzhen
+    Toronto Montreal Vancouver Boston Seattle Austin Chicago Hollywood Memphis Lagos Nairobi
+    Stockholm Amsterdam Zurich Munich Madrid Barcelona Lisbon Dublin Tel Aviv Riyadh
+    Western Eastern Northern Southern Global Worldwide
+    """.split()
+)
+
+# AI products and models: they signal AI, but they are not parties to a deal.
+PRODUCTS: frozenset[str] = frozenset(
+    s.casefold()
+    for s in """
+    ChatGPT GPT GPT-4 GPT-4o GPT-5 Claude Gemini Bard Copilot Siri Alexa Llama Grok Sora
+    DALL-E Midjourney-v6 Codex Devin Cortana Bing Android iOS iPhone iPad Mac Windows Azure
+    Einstein Chrome Gmail YouTube-Shorts Watsonx Nova Titan Bedrock Vertex Firefly Photoshop Excel Word Outlook Teams
+    """.split()
+)
+
+# Common given names: a run starting with one (and longer than one token) is a person.
+FIRST_NAMES: frozenset[str] = frozenset(
+    """
+    adam alan alex alexander alexandr alfred alice amy andrew andrej andy anna anne arthur
+    ben benjamin bill bob brad brian bruce carl carlos charles charlie chris christopher
+    dan daniel dario dave david demis donald doug ed edward elon emily emma eric evan
+    frank fred gary george greg gregory hannah harry helen henry ian jack jacob james jan
+    jane jason jeff jeffrey jen jennifer jensen jessica jim joe john jon jonathan jony
+    jordan joseph josh julia justin karen kate kevin keith kim kyle larry laura lina lisa
+    liz marc marcus maria mark martin mary matt matthew max michael michelle mike mira
+    mustafa nat natalie nathan nick nicole noam oliver omar parag pat patrick paul peter
+    phil rachel ray reid richard rob robert ryan sam samuel sarah satya scott sean sergey
+    shane simon stephen steve steven sundar susan thomas tim tom tony travis vinod walter
+    will william yann zoe kathy marissa sheryl arvind aravind ilya greg mira kai rene
+    """.split()
+)
+
+_HYPHEN_ADJ = re.compile(r"-(?:backed|based|owned|led|founded|funded|focused|powered|made|native)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    start: int
+    end: int
+    text: str
+
+
+def _clean(tok: str) -> str:
+    return _POSSESSIVE.sub("", tok.rstrip(".,;:!?")).strip("'’\"")
+
+
+def runs(text: str) -> list[Run]:
+    """Capitalised runs of ``text``, cut at headline stop words (offsets into ``text``)."""
+    out: list[Run] = []
+    for m in _RUN.finditer(text):
+        _split_run(text, m.start(), m.group(), out)
+    return out
+
+
+def _split_run(text: str, base: int, chunk: str, out: list[Run]) -> None:
+    # Walk tokens; a stop word (or a possessive token that is a place) ends the current piece.
+    piece_start: int | None = None
+    piece_end = 0
+    for tm in re.finditer(r"\S+", chunk):
+        tok = tm.group()
+        low = _clean(tok).casefold()
+        if low in STOP or low in ("of", "de"):
+            if low in ("of", "de") and piece_start is not None:
+                continue  # "Department of Energy": keep going, decided by what follows
+            if piece_start is not None:
+                _emit(text, base + piece_start, base + piece_end, out)
+                piece_start = None
+            continue
+        if piece_start is None:
+            piece_start = tm.start()
+        piece_end = tm.end()
+        if _POSSESSIVE.search(tok.rstrip(".,;:!?")) or _HYPHEN_ADJ.search(tok):
+            # "Amazon's Ring": the possessor is its own run; "Sequoia-backed" too.
+            _emit(text, base + piece_start, base + piece_end, out)
+            piece_start = None
+    if piece_start is not None:
+        _emit(text, base + piece_start, base + piece_end, out)
+
+
+def _emit(text: str, start: int, end: int, out: list[Run]) -> None:
+    raw = text[start:end]
+    # Trim trailing punctuation, possessive and "of"/"de" that lost their right-hand side.
+    trimmed = raw.rstrip(".,;:!?\"'’")
+    if raw.endswith(".") and re.search(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.)$", raw):
+        trimmed = raw  # "U.S." / "People Inc." keep their dots
+    trimmed = _POSSESSIVE.sub("", trimmed)
+    trimmed = re.sub(r"\s+(?:of|de)$", "", trimmed)
+    if trimmed:
+        out.append(Run(start, start + len(trimmed), trimmed))
+
+
+def is_adjective_run(run: Run) -> bool:
+    return _HYPHEN_ADJ.search(run.text) is not None
+
+
+def is_org_like(name: str) -> bool:
+    """Could ``name`` (a run's text) be an organisation rather than a place/person/product?"""
+    folded = name.casefold()
+    if len(name) < 2 and not name.isupper():
+        return False
+    if folded in STOP or folded in PLACES or folded in PRODUCTS or folded == "ai":
+        return False
+    if _HYPHEN_ADJ.search(name):
+        return False
+    toks = name.split()
+    if all(t.casefold() in PLACES or t.casefold() in STOP for t in toks):
+        return False
+    if toks[0].casefold() in PRODUCTS:
+        return False  # "Llama AI model hosts", "Claude Opus"
+    if len(toks) >= 2 and toks[0].casefold() in FIRST_NAMES and toks[-1][:1].isupper():
+        return False  # "Sam Altman", "Mira Murati"
+    if name.isdigit():
+        return False
+    return True

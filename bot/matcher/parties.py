@@ -1,0 +1,197 @@
+"""Reading the parties of an event from the words around its trigger.
+
+Headlines put the parties in predictable slots: the subject right before the verb
+("Acme raises"), the object right after it ("acquires Foo", "partners with Bar"),
+investors after "led by" / "from" / "backed by", lists joined by commas and "and".
+Functions here work on one field's normalised text and its name runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.matcher.names import Run, is_org_like
+
+# Words allowed between a subject and its verb ("Acme has reportedly raised").
+_FILLER = re.compile(
+    r"^(?:[\s,]+|(?:has|have|had|is|are|was|were|just|reportedly|officially|also|now|quietly|"
+    r"finally|will|would|could|may|might|to|says it|said it|says|said|confirms|confirmed|"
+    r"today|again|already|formally|publicly|jointly|together|both|all|set to|plans to|wants to|"
+    r"is set to|expected to|agrees to|agreed to|in talks to|looks to|moves to|reportedly to|"
+    r"[’']s founders?|[’']s ceo|[’']s team|[’']s parent|founders?|ceo|team|parent)\b)*$",
+    re.IGNORECASE,
+)
+# Words that end an object region ("acquires Foo to bolster ...").
+_STOPPER = re.compile(
+    r"[,;:!?()—–|]|\s-\s|\b(?:to|for|with|in|on|at|as|from|after|amid|over|into|that|which|who|"
+    r"while|but|about|by|via|despite|because|since|following|than|its|their|his|her)\b",
+    re.IGNORECASE,
+)
+# "A, B and C"; a role noun may sit between ("Stanford researchers and the Air Force").
+_LIST_JOIN = re.compile(
+    r"^(?:\s+(?:researchers|engineers|scientists|team|teams))?"
+    r"\s*(?:,\s*(?:and\s+|&\s+)?|\s(?:and|&)\s+)(?:the\s+)?$"
+)
+_LEADING_PREP = re.compile(
+    r"^\s*(?:with|between|to|for|in|into|of|on|the|a|an|is with|are with|was with)\b\s*", re.IGNORECASE
+)
+_CLAUSE_BREAK = re.compile(r"[;:|—–]|\s-\s|\.\s")
+_BEFORE_BLOCKERS = re.compile(
+    r"(?i:\b(?:by|from|after|behind|at|in|of|for|to|like|than|including|from|under|via|"
+    r"founded by|backed by|alums?|vets?|veterans?|ex)\s+(?:\S+\s+){0,1}$)"
+)
+_INVESTOR_INTRO = re.compile(
+    r"(?i:\b(?:co-led by|led by|from|backed by|with participation from|participation from|"
+    r"including|investors include|joined by)\s+)(?:the\s+)?"
+)
+_APPOSITIVE_START = re.compile(
+    r"^\s*(?:an?|the|which|who|whose|one|its|founded|backed|led|maker|developer|creator|"
+    r"provider|operator|builder)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    """Runs of one text and helpers to read slots around a position."""
+
+    text: str
+    runs: tuple[Run, ...]
+
+    def org_runs(self) -> list[Run]:
+        return [r for r in self.runs if is_org_like(r.text)]
+
+    def subject_before(self, pos: int) -> Run | None:
+        """The org run that ends right before ``pos`` (allowing auxiliaries/adverbs)."""
+        for r in reversed(self.runs):
+            if r.end > pos:
+                continue
+            gap = self.text[r.end : pos]
+            if len(gap) > 40 or _FILLER.match(gap) is None:
+                return None
+            if not is_org_like(r.text):
+                return None
+            if gap.strip().startswith(",") or gap.rstrip().endswith(","):
+                return self._appositive_owner(r) or r
+            return r
+        return None
+
+    def _appositive_owner(self, r: Run) -> Run | None:
+        """For "Acme, which makes Foo, raised": Foo sits inside an appositive; Acme is the subject."""
+        comma = self.text.rfind(",", 0, r.start)
+        if comma < 0:
+            return None
+        segment = self.text[comma + 1 : r.start]
+        if not _APPOSITIVE_START.match(segment):
+            return None
+        return self.subject_before(comma + 1) or self._run_ending_at(comma)
+
+    def _run_ending_at(self, pos: int) -> Run | None:
+        for r in self.runs:
+            if r.end <= pos and self.text[r.end : pos].strip(" '’s") == "" and is_org_like(r.text):
+                return r
+        return None
+
+    def leading_appositive(self) -> Run | None:
+        """Headline-initial "Acme, an AI startup, raises ...": the subject is Acme."""
+        if not self.runs:
+            return None
+        first = self.runs[0]
+        if first.start > 2 or not is_org_like(first.text):
+            return None
+        rest = self.text[first.end :]
+        if rest.startswith(",") and _APPOSITIVE_START.match(rest[1:]):
+            return first
+        return None
+
+    def list_backward(self, r: Run) -> list[Run]:
+        """``r`` and the runs joined to it on the left by commas/"and" ("A, B and C")."""
+        out = [r]
+        idx = self.runs.index(r)
+        while idx > 0:
+            prev = self.runs[idx - 1]
+            if not _LIST_JOIN.match(self.text[prev.end : out[-1].start]):
+                break
+            if not is_org_like(prev.text):
+                break
+            out.append(prev)
+            idx -= 1
+        out.reverse()
+        return out
+
+    def object_after(self, pos: int, *, skip_prep: bool = True, limit: int = 70) -> Run | None:
+        """The first org run after ``pos`` before a clause boundary, skipping descriptors."""
+        region = self.text[pos : pos + limit]
+        if skip_prep:
+            m = _LEADING_PREP.match(region)
+            while m and m.end() > 0:
+                region = region[m.end() :]
+                pos += m.end()
+                m = _LEADING_PREP.match(region)
+        stop = _STOPPER.search(region)
+        end = pos + (stop.start() if stop else len(region))
+        for r in self.runs:
+            if r.start < pos:
+                continue
+            if r.start >= end:
+                break
+            if is_org_like(r.text):
+                return r
+        return None
+
+    def first_run_after(self, pos: int, limit: int = 45) -> Run | None:
+        for r in self.runs:
+            if r.start >= pos:
+                return r if r.start < pos + limit else None
+        return None
+
+    def list_forward(self, r: Run) -> list[Run]:
+        out = [r]
+        idx = self.runs.index(r)
+        while idx + 1 < len(self.runs):
+            nxt = self.runs[idx + 1]
+            if not _LIST_JOIN.match(self.text[out[-1].end : nxt.start]):
+                break
+            if not is_org_like(nxt.text):
+                break
+            out.append(nxt)
+            idx += 1
+        return out
+
+    def clause_subjects(self, pos: int) -> list[Run]:
+        """Org runs in the clause before ``pos`` that are not objects of a preposition."""
+        start = 0
+        for m in _CLAUSE_BREAK.finditer(self.text, 0, pos):
+            start = m.end()
+        out: list[Run] = []
+        for r in self.runs:
+            if r.start < start or r.end > pos:
+                continue
+            if not is_org_like(r.text):
+                continue
+            if _BEFORE_BLOCKERS.search(self.text, max(0, r.start - 25), r.start):
+                continue
+            out.append(r)
+        return out
+
+    def inside(self, start: int, end: int) -> list[Run]:
+        return [r for r in self.runs if r.start >= start and r.end <= end and is_org_like(r.text)]
+
+    def investors_after(self, pos: int, limit: int = 90) -> list[Run]:
+        """Investors named after a funding trigger: "led by X", "from X, Y and Z"."""
+        m = _INVESTOR_INTRO.search(self.text, pos, pos + limit)
+        if m is None:
+            return []
+        first = self.object_after(m.end(), skip_prep=False, limit=40)
+        if first is None or first.start > m.end() + 25:
+            return []
+        return self.list_forward(first)
+
+    def investors_leading(self) -> list[Run]:
+        """Headline-initial "Backed by X and Y, Acme raises ..."."""
+        m = re.match(r"(?i:backed by|with backing from)\s+", self.text)
+        if m is None:
+            return []
+        first = self.object_after(m.end(), skip_prep=False, limit=30)
+        return self.list_forward(first) if first else []

@@ -1,0 +1,47 @@
+"""Funding-round stage: "seed", "Series B", "pre-IPO round", "debt financing", ..."""
+
+from __future__ import annotations
+
+import re
+
+_ROUND = re.compile(
+    r"""
+    \b(?:
+      (?P<preseed>pre-?seed)
+    | (?P<preipo>pre-?IPO)\s+(?:round|funding|financing|raise)
+    | (?P<series>series)[\s-](?P<letter>[A-H])(?:-?\d|\+)?(?![\w-])
+    | (?P<seed>seed)(?:\s+(?:round|funding|financing|capital|investment|extension)|(?![\w-]))
+    | (?P<strategic>strategic)\s+(?:investment|round|funding|financing|backing|stake)
+    | (?P<debt>debt|credit|loan)\s+(?:financing|funding|round|facility|raise)
+    | (?P<growth>growth)\s+(?:round|equity|funding|financing|investment)
+    | (?P<bridge>bridge)\s+(?:round|funding|financing|loan)
+    )
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def find_round(text: str) -> tuple[str, int, int] | None:
+    """The first round stage named in ``text`` as (label, start, end), else None."""
+    m = _ROUND.search(text)
+    if m is None:
+        return None
+    return _label(m), m.start(), m.end()
+
+
+def _label(m: re.Match[str]) -> str:
+    if m.group("preseed"):
+        return "pre-seed"
+    if m.group("preipo"):
+        return "pre-ipo"
+    if m.group("series"):
+        return "series " + m.group("letter").lower()
+    if m.group("seed"):
+        return "seed"
+    if m.group("strategic"):
+        return "strategic"
+    if m.group("growth"):
+        return "growth"
+    if m.group("bridge"):
+        return "bridge"
+    return "debt"

@@ -1,0 +1,96 @@
+"""Event rules, including the hard cases from the labelling guide (sentences written for tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.matcher import Matcher, default_watchlist_path, load_watchlist
+from bot.types import Match, Story
+
+MATCHER = Matcher(load_watchlist(default_watchlist_path()))
+
+
+def classify(title: str, summary: str = "") -> Match:
+    return MATCHER.classify(Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=timezone.utc)))
+
+
+@pytest.mark.parametrize(
+    ("title", "events"),
+    [
+        ("Zentrix raises $40M to build AI agents for insurers", {"funding"}),
+        ("Zentrix lands $12M seed round for its AI copilot", {"funding"}),
+        ("AI startup Zentrix is in talks to raise at a $1B valuation", {"funding"}),
+        ("Zentrix partners with Anthropic to bring Claude to hospitals", {"partnership"}),
+        ("Zentrix and Mistral AI team up on European AI models", {"partnership"}),
+        ("Zentrix signs multi-year cloud deal with Google Cloud", {"partnership"}),
+        ("Nvidia acquires AI inference startup Zentrix", {"acquisition"}),
+        ("Zentrix gets acquired by Databricks", {"acquisition"}),
+        ("Microsoft invests $2B in AI lab Zentrix", {"funding", "partnership"}),
+        ("Zentrix ends its AI partnership with OpenAI", {"partnership"}),
+        ("Zentrix renegotiates its AI licensing deal with Meta", {"partnership"}),
+    ],
+)
+def test_events(title: str, events: set[str]) -> None:
+    m = classify(title)
+    assert set(m.events) == events, m.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Meet Zentrix, your AI research partner",  # a product called a partner
+        "Zentrix files for an IPO as AI demand soars",  # IPO is not funding
+        "Vantor Ventures closes $300M third fund to back AI startups",  # VC fund close
+        "Government launches $50M AI grant programme for universities",  # grants
+        "Authors sue Zentrix over AI training data",  # lawsuit
+        "Save $300 on AI conference tickets before prices rise",  # promotion
+        "Zentrix launches a new AI model for lawyers",  # product launch
+        "How to raise a Series A for your AI startup",  # advice
+    ],
+)
+def test_non_events(title: str) -> None:
+    m = classify(title)
+    assert not m.events, (title, m.signals)
+    assert not m.flagged
+
+
+def test_acquisition_not_partnership_when_deal_is_the_purchase() -> None:
+    m = classify("Nvidia agrees to acquire Zentrix in $700M deal")
+    assert set(m.events) == {"acquisition"}
+
+
+def test_summary_supplies_event_when_title_is_vague() -> None:
+    m = classify(
+        "Helping clinics adopt AI",
+        "OpenAI is partnering with Zentrix Health and Medora to roll out AI scribes.",
+    )
+    assert "partnership" in m.events
+    assert m.flagged
+
+
+def test_background_acquisition_in_summary_is_ignored() -> None:
+    m = classify("This AI ring records notes", "It is made by Zentrix, which was acquired by Meta in 2021.")
+    assert not m.events
+
+
+def test_alert_needs_ai() -> None:
+    m = classify("Zentrix raises $40M to expand its bakery chain")
+    assert m.events == ("funding",)
+    assert not m.ai and not m.flagged
+
+
+def test_signals_and_confidence() -> None:
+    m = classify("Zentrix raises $40M Series A to build AI agents")
+    assert "funding:raise-amount" in m.signals
+    assert "amount" in m.signals and "round" in m.signals
+    assert 0.5 < m.confidence <= 1.0
+    assert classify("Zentrix launches an AI model").confidence == 0.0
+
+
+def test_amount_is_the_raise_not_the_valuation() -> None:
+    m = classify("AI startup Zentrix raises $300M at a $5B valuation")
+    assert m.amount is not None and m.amount.value == 300_000_000
+    m = classify("AI startup Zentrix hits $5B valuation")
+    assert m.events == ("funding",) and m.amount is None

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bot.matcher import Matcher, Watchlist, default_watchlist_path, load_watchlist
+from bot.types import Match, Story
+
+WATCH = load_watchlist(default_watchlist_path())
+MATCHER = Matcher(WATCH)
+
+
+def classify(title: str, summary: str = "", matcher: Matcher = MATCHER) -> Match:
+    return matcher.classify(Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=timezone.utc)))
+
+
+def test_funding_raiser_first_then_investors() -> None:
+    m = classify("Zentrix raises $40M Series B led by Sequoia and a16z")
+    assert m.parties == ("Zentrix", "Sequoia Capital", "Andreessen Horowitz")
+
+
+def test_aliases_resolve_to_canonical_names() -> None:
+    m = classify("DeepMind partners with Mistral on AI safety research")
+    assert set(m.parties) == {"Google DeepMind", "Mistral AI"}
+
+
+def test_unknown_organisations_are_extracted() -> None:
+    m = classify("Quillbyte and Norvane partner on AI translation")
+    assert set(m.parties) == {"Quillbyte", "Norvane"}
+    m = classify("Harbor Robotics acquires Lumen Vision to expand its AI platform")
+    assert set(m.parties) == {"Harbor Robotics", "Lumen Vision"}
+
+
+def test_descriptors_and_places_are_not_parties() -> None:
+    m = classify("Indian AI startup Quillbyte raises $8M from Kindred Ventures")
+    assert m.parties == ("Quillbyte", "Kindred Ventures")
+
+
+def test_appositive_subject() -> None:
+    m = classify("Quillbyte, which makes the Norvane app, has raised $20M for AI tutoring")
+    assert m.parties[0] == "Quillbyte"
+
+
+def test_people_are_not_parties() -> None:
+    m = classify("Sam Altman-backed AI startup Quillbyte raises $9M")
+    assert m.parties == ("Quillbyte",)
+
+
+def test_watchlist_runtime_changes() -> None:
+    w = Watchlist().with_entry("Quillbyte Labs", ["Quillbyte"], kind="startup")
+    assert w.resolve("Quillbyte") == "Quillbyte Labs"
+    assert "Quillbyte Labs" in w.names()
+    m = classify("Quillbyte signs deal with Norvane", matcher=Matcher(w))
+    assert m.ai  # an AI-first watched company makes the story about AI
+    assert "Quillbyte Labs" in m.parties
+    w2 = w.without("Quillbyte")
+    assert w2.resolve("Quillbyte") is None
+    assert w.resolve("Quillbyte") == "Quillbyte Labs"  # the original is unchanged
+
+
+def test_watchlist_file_loads() -> None:
+    assert len(WATCH) >= 150
+    assert WATCH.resolve("NVDA") == "Nvidia"
+    assert WATCH.resolve("Facebook") == "Meta"
