@@ -22,7 +22,17 @@ from sqlalchemy.orm import aliased
 
 from bot.errors import StoreError
 from bot.store.db import describe_db_error
-from bot.store.tables import DeliveryRow, SourceRow, StoryRow, SubscriptionRow
+from bot.store.tables import (
+    AuditRow,
+    DeliveryRow,
+    DigestRow,
+    MuteRow,
+    SettingOverrideRow,
+    SourceRow,
+    StoryRow,
+    SubscriptionRow,
+    WatchlistChangeRow,
+)
 from bot.types import Match, Story
 
 P = ParamSpec("P")
@@ -95,6 +105,34 @@ class Delivery:
     last_error: str | None
     next_attempt_at: datetime
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    channel: str
+    action: str
+    target: str
+    old_value: str | None
+    new_value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    channel: str
+    frequency: str
+    at_time: str
+    timezone: str
+    last_sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistChange:
+    name: str
+    aliases: tuple[str, ...]
+    removed: bool
 
 
 def _source(row: SourceRow) -> SourceState:
@@ -178,6 +216,8 @@ class Store:
                     # The file's URL changed: start over with fresh validators.
                     row.url, row.etag, row.last_modified = url, None, None
                     row.redirect_candidate = None
+                if row.origin == "removed":
+                    continue  # an admin removed it from chat; the file doesn't bring it back
                 row.interval_s, row.enabled = interval_s, enabled
             for name, row in rows.items():
                 if row.origin == "config" and name not in names:
@@ -202,13 +242,24 @@ class Store:
 
     @_guard
     async def remove_source(self, source_id: int) -> SourceState | None:
+        """Admin-added sources are deleted; config-file ones are disabled for good
+        (marked ``removed``), so a restart does not bring them back."""
         async with self.session() as s, s.begin():
             row = await s.get(SourceRow, source_id)
             if row is None:
                 return None
             state = _source(row)
-            await s.delete(row)
+            if row.origin == "admin":
+                await s.delete(row)
+            else:
+                row.origin, row.enabled = "removed", False
             return state
+
+    @_guard
+    async def source_by_id(self, source_id: int) -> SourceState | None:
+        async with self.session() as s:
+            row = await s.get(SourceRow, source_id)
+            return _source(row) if row else None
 
     @_guard
     async def sources(self, *, enabled_only: bool = False) -> list[SourceState]:
@@ -522,6 +573,135 @@ class Store:
             if now is not None:
                 q = q.where(and_(DeliveryRow.next_attempt_at <= now))
             return int(await s.scalar(q) or 0)
+
+
+    # ---- admin state ---------------------------------------------------------
+
+    @_guard
+    async def audit(
+        self,
+        *,
+        actor: str,
+        channel: str,
+        action: str,
+        target: str,
+        old: str | None,
+        new: str | None,
+        now: datetime,
+    ) -> None:
+        async with self.session() as s, s.begin():
+            s.add(
+                AuditRow(
+                    at=now,
+                    actor=actor[:200],
+                    channel=channel[:200],
+                    action=action[:64],
+                    target=target[:300],
+                    old_value=old,
+                    new_value=new,
+                )
+            )
+
+    @_guard
+    async def audit_history(self, limit: int = 20) -> list[AuditEntry]:
+        async with self.session() as s:
+            rows = (
+                await s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+            ).all()
+            return [AuditEntry(**{f.name: getattr(r, f.name) for f in fields(AuditEntry)}) for r in rows]
+
+    @_guard
+    async def overrides(self) -> dict[str, str]:
+        async with self.session() as s:
+            return {r.key: r.value for r in (await s.scalars(select(SettingOverrideRow))).all()}
+
+    @_guard
+    async def set_override(self, key: str, value: str, by: str, now: datetime) -> None:
+        async with self.session() as s, s.begin():
+            row = await s.get(SettingOverrideRow, key)
+            if row is None:
+                s.add(SettingOverrideRow(key=key, value=value, updated_at=now, updated_by=by))
+            else:
+                row.value, row.updated_at, row.updated_by = value, now, by
+
+    @_guard
+    async def watchlist_changes(self) -> list[WatchlistChange]:
+        async with self.session() as s:
+            rows = (await s.scalars(select(WatchlistChangeRow).order_by(WatchlistChangeRow.name))).all()
+            return [WatchlistChange(r.name, tuple(r.aliases or ()), r.removed) for r in rows]
+
+    @_guard
+    async def set_watchlist_change(
+        self, name: str, aliases: Sequence[str], removed: bool, by: str, now: datetime
+    ) -> None:
+        async with self.session() as s, s.begin():
+            row = await s.get(WatchlistChangeRow, name)
+            if row is None:
+                s.add(
+                    WatchlistChangeRow(
+                        name=name, aliases=list(aliases), removed=removed, updated_at=now, updated_by=by
+                    )
+                )
+            else:
+                row.aliases, row.removed, row.updated_at, row.updated_by = list(aliases), removed, now, by
+
+    @_guard
+    async def mutes(self) -> dict[str, set[str]]:
+        """channel -> muted canonical company names (lowercase)."""
+        out: dict[str, set[str]] = {}
+        async with self.session() as s:
+            for r in (await s.scalars(select(MuteRow))).all():
+                out.setdefault(r.channel, set()).add(r.company.lower())
+        return out
+
+    @_guard
+    async def add_mute(self, channel: str, company: str, by: str, now: datetime) -> bool:
+        async with self.session() as s, s.begin():
+            stmt = (
+                self._insert(MuteRow)
+                .values(channel=channel, company=company, created_at=now, created_by=by)
+                .on_conflict_do_nothing(index_elements=["channel", "company"])
+                .returning(MuteRow.id)
+            )
+            return await s.scalar(stmt) is not None
+
+    @_guard
+    async def remove_mute(self, channel: str, company: str) -> bool:
+        async with self.session() as s, s.begin():
+            result = await s.execute(
+                delete(MuteRow).where(MuteRow.channel == channel, MuteRow.company == company)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    @_guard
+    async def set_digest(
+        self, channel: str, frequency: str | None, at_time: str, timezone: str, now: datetime
+    ) -> Digest | None:
+        async with self.session() as s, s.begin():
+            row = await s.get(DigestRow, channel)
+            if frequency is None:
+                if row is not None:
+                    await s.delete(row)
+                return None
+            if row is None:
+                row = DigestRow(
+                    channel=channel, frequency=frequency, at_time=at_time, timezone=timezone, created_at=now
+                )
+                s.add(row)
+            else:
+                row.frequency, row.at_time, row.timezone = frequency, at_time, timezone
+            return Digest(channel, frequency, at_time, timezone, row.last_sent_at)
+
+    @_guard
+    async def digests(self) -> list[Digest]:
+        async with self.session() as s:
+            rows = (await s.scalars(select(DigestRow).order_by(DigestRow.channel))).all()
+            return [Digest(r.channel, r.frequency, r.at_time, r.timezone, r.last_sent_at) for r in rows]
+
+    @_guard
+    async def mark_digest_sent(self, channel: str, at: datetime) -> None:
+        async with self.session() as s, s.begin():
+            await s.execute(update(DigestRow).where(DigestRow.channel == channel).values(last_sent_at=at))
 
 
 def _stored(row: StoryRow) -> StoredStory:

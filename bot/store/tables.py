@@ -44,11 +44,10 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        parsed: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -137,3 +136,63 @@ class DeliveryRow(Base):
     leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AuditRow(Base):
+    """Every admin change: who, when, what, old and new value."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # "slack:U123 (alice)"
+    channel: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))  # "config set", "sources add", ...
+    target: Mapped[str] = mapped_column(String(300))
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SettingOverrideRow(Base):
+    """A config value changed from chat; wins over the file, survives restarts."""
+
+    __tablename__ = "settings_overrides"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class WatchlistChangeRow(Base):
+    """Watchlist entries added (or shipped ones removed) from chat."""
+
+    __tablename__ = "watchlist_changes"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class MuteRow(Base):
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("channel", "company", name="uq_mutes_channel_company"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class DigestRow(Base):
+    __tablename__ = "digests"
+
+    channel: Mapped[str] = mapped_column(String(200), primary_key=True)
+    frequency: Mapped[str] = mapped_column(String(16))  # daily | weekly
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    timezone: Mapped[str] = mapped_column(String(64))
+    last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
