@@ -61,7 +61,10 @@ class ConsoleAdapter(ChatAdapter):
 
 def render_text(m: AlertMessage) -> str:
     """A terminal-safe block: control characters removed so a feed can't drive the terminal."""
-    events = ", ".join(m.events) or "news"
+    if not m.events:  # a notice or a digest: title and text
+        body = "\n".join("  " + printable(line) for line in m.summary.splitlines())
+        return f"== {printable(m.title)} ==\n{body}"
+    events = ", ".join(m.events)
     lines = [f"[{events.upper()}] {printable(m.title)}"]
     if m.url:
         lines.append(f"  link:    {printable(m.url)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -20,10 +21,12 @@ from types import TracebackType
 from typing import TextIO
 
 import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from adapters.base import ChannelRef, ChatAdapter
 from adapters.console import ConsoleAdapter
-from bot.errors import AllianceError
+from bot.commands import COMMANDS, CommandService, apply_override
+from bot.errors import AllianceError, CommandError, ParseError
 from bot.fetch import Fetcher, FetchSettings, create_session
 from bot.health import HealthPolicy
 from bot.matcher import Matcher, Watchlist, load_watchlist
@@ -85,7 +88,7 @@ class App:
         stdout: TextIO | None = None,
     ):
         self.config = config
-        self.settings = config.settings
+        self._settings = config.settings
         self.now = now
         self.stdout = stdout or sys.stdout
         self._given_adapters = dict(adapters or {})
@@ -98,6 +101,7 @@ class App:
         self._parser: ParserPool | None = None
         self._session: object | None = None
         self._inflight: set[asyncio.Task[object]] = set()
+        self._scheduler: AsyncIOScheduler | None = None
 
     @contextlib.contextmanager
     def tracked(self) -> Iterator[None]:
@@ -129,17 +133,23 @@ class App:
     ) -> None:
         await self.close()
 
+    @property
+    def settings(self) -> Settings:
+        """The effective settings: the config file plus changes made from chat."""
+        return self._settings
+
     async def _open(self) -> None:
         s = self.settings
         now = self.now()
         self.store = await open_store(s.database_url)
+        s = self._settings = await self._with_overrides(s)
         await self.store.sync_sources(
             ((src.name, src.url, src.interval, src.enabled) for src in s.sources), now
         )
         await self.store.sync_config_subscriptions(
             ((sub.channel, sub.query, sub.mode) for sub in s.subscriptions), now
         )
-        self.watchlist = load_watchlist(self.watchlist_path)
+        self.watchlist = await self._with_watchlist_changes(load_watchlist(self.watchlist_path))
         self.matcher = Matcher(self.watchlist)
         fs = fetch_settings(s)
         session = create_session(fs)
@@ -161,6 +171,8 @@ class App:
             notify_admin=self.notify_admin,
         )
         self.outbox = OutboxWorker(self.store, self.adapters, now=self.now)
+        self.commands = CommandService(self.store, self, self.now)
+        self._fetcher = fetcher
 
     async def close(self) -> None:
         for adapter in list(self.adapters.values()):
@@ -179,14 +191,77 @@ class App:
 
     @property
     def watchlist_path(self) -> Path:
-        p = Path(self.settings.matcher.watchlist)
-        return p if p.is_absolute() else self.config.config_dir / p
+        from bot.cli import watchlist_path
+
+        return watchlist_path(self.config)
 
     # ---- stages --------------------------------------------------------------
 
     async def router(self) -> Router:
         subs = await self.store.subscriptions()
-        return Router.build(subs, watchlist_resolver(self.watchlist))
+        return Router.build(
+            subs, watchlist_resolver(self.watchlist), mutes=await self.store.mutes()
+        )
+
+    # ---- the Runtime that chat commands change -----------------------------------
+
+    async def _with_overrides(self, settings: Settings) -> Settings:
+        for key, raw in sorted((await self.store.overrides()).items()):
+            try:
+                settings = apply_override(settings, key, json.loads(raw))
+            except (CommandError, ValueError) as exc:
+                # A value valid when set may not be after an upgrade: keep going.
+                log.warning("ignoring a stored setting", key=key, error=str(exc))
+        return settings
+
+    async def _with_watchlist_changes(self, watchlist: Watchlist) -> Watchlist:
+        for change in await self.store.watchlist_changes():
+            entry = watchlist.lookup(change.name)
+            if entry is not None:
+                watchlist = watchlist.without(entry.name)
+            if not change.removed:
+                kind = entry.kind if entry is not None else "company"
+                watchlist = watchlist.with_entry(change.name, change.aliases, kind)
+        return watchlist
+
+    async def apply_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        self.poller.policy = poll_policy(settings)
+        await self.sources_changed()
+
+    async def apply_watchlist(self, watchlist: Watchlist) -> None:
+        self.watchlist = watchlist
+        self.matcher = Matcher(watchlist)
+        self.poller.classifier = self.matcher
+
+    async def sources_changed(self) -> None:
+        if self._scheduler is not None:
+            from bot.scheduler import reconcile
+
+            await reconcile(self, self._scheduler, now=self.now())
+
+    async def probe_source(self, url: str) -> tuple[str, int]:
+        """Fetch and parse a URL a user wants to add; discover the feed of an HTML page once."""
+        from bot.discovery import discover_feed_url
+
+        now = self.now()
+        result = await self._fetcher.fetch(url)
+        body = result.body or b""
+        try:
+            feed = await self.poller.parser.parse(
+                body, url=result.url, content_type=result.content_type, now=now
+            )
+            return result.url, len(feed.entries)
+        except ParseError as exc:
+            found = discover_feed_url(body, base=result.url) if exc.kind == "not_feed" else None
+            if found is None:
+                raise
+        # The discovered URL goes through the same guarded fetcher as any other.
+        result = await self._fetcher.fetch(found)
+        feed = await self.poller.parser.parse(
+            result.body or b"", url=result.url, content_type=result.content_type, now=now
+        )
+        return result.url, len(feed.entries)
 
     async def notify_admin(self, text: str) -> None:
         channel = self.settings.admin.channel
@@ -222,8 +297,8 @@ class App:
         stop = stop or asyncio.Event()
         _install_signal_handlers(stop)
         for adapter in self.adapters.values():
-            await adapter.start()
-        scheduler = build_scheduler(self, now=self.now())
+            await adapter.start(COMMANDS, self.commands.handle)
+        scheduler = self._scheduler = build_scheduler(self, now=self.now())
         scheduler.start()
         log.info(
             "alliance-bot running",
@@ -235,6 +310,7 @@ class App:
         finally:
             log.info("shutting down")
             scheduler.shutdown(wait=False)
+            self._scheduler = None
             await self._finish_inflight(grace_s)
 
     async def _finish_inflight(self, grace_s: float) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.errors import AllianceError, ConfigError, StoreError
@@ -86,15 +87,26 @@ def _db_kind(url: str) -> str:
     return "SQLite" if url.startswith("sqlite") else "PostgreSQL"
 
 
+def watchlist_path(config: AppConfig) -> Path:
+    """The configured watchlist; without a config file, the one shipped in config/."""
+    from bot.matcher import default_watchlist_path
+
+    configured = Path(config.settings.matcher.watchlist)
+    if configured.is_absolute():
+        return configured
+    if config.path is None:
+        return default_watchlist_path()
+    return config.config_dir / configured
+
+
 def _classify(args: argparse.Namespace) -> int:
     from bot.classify_cli import run_classify
     from bot.matcher import Matcher
 
-    config = load_config(None)
     from bot.matcher import load_watchlist
 
-    wl_path = config.config_dir / config.settings.matcher.watchlist
-    matcher = Matcher(load_watchlist(wl_path))
+    config = load_config(args.config)
+    matcher = Matcher(load_watchlist(watchlist_path(config)))
     if args.file:
         try:
             with open(args.file, encoding="utf-8") as f:

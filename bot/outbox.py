@@ -48,7 +48,7 @@ class DrainStats:
 
 def backoff_s(attempts: int, policy: OutboxPolicy, retry_after_s: float | None) -> float:
     """Exponential in the attempts so far, at least what the platform asked for."""
-    wait = min(policy.base_backoff_s * (2 ** max(attempts, 0)), policy.max_backoff_s)
+    wait: float = min(policy.base_backoff_s * float(2 ** max(attempts, 0)), policy.max_backoff_s)
     if retry_after_s is not None:
         wait = max(wait, min(retry_after_s, 3600.0))
     return wait

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from bot.matcher.watchlist import Watchlist
-from bot.query import Query, Resolver, parse_query
+from bot.query import And, Node, Not, Or, Query, Resolver, Term, parse_query
 from bot.store.store import Subscription
 from bot.types import Match, Story
 
@@ -19,12 +20,91 @@ class CompiledSubscription:
     query: Query
 
 
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokens(text: str) -> set[str]:
+    """Alphanumeric runs, lowercased: the same notion of a word as ``contains_words``."""
+    return set(_TOKEN.findall(text.lower()))
+
+
+def _best_token(text: str) -> str | None:
+    toks = _TOKEN.findall(text.lower())
+    return max(toks, key=len) if toks else None
+
+
+def anchors(node: Node) -> frozenset[str] | None:
+    """Keys of which a story must have at least one for ``node`` to match.
+
+    None means "cannot tell" (NOT, amount and source filters, ``*``): such a
+    subscription is evaluated for every story.  This is what lets routing
+    scale with the number of subscriptions: a story only meets the queries
+    that mention one of its words, parties, events or its round.
+    """
+    if isinstance(node, Term):
+        if node.kind in ("word", "phrase"):
+            tok = _best_token(node.value)
+            return frozenset({"w:" + tok}) if tok else None
+        if node.kind == "company":
+            keys = {"p:" + node.value.lower()}
+            for alias in node.op.split("|"):
+                tok = _best_token(alias)
+                if tok is None:
+                    return None
+                keys.add("w:" + tok)
+            return frozenset(keys)
+        if node.kind == "event":
+            return frozenset({"e:" + node.value})
+        if node.kind == "round":
+            return frozenset({"r:" + node.value})
+        return None
+    if isinstance(node, Not):
+        return None
+    if isinstance(node, Or):
+        union: set[str] = set()
+        for child in node.nodes:
+            a = anchors(child)
+            if a is None:
+                return None
+            union |= a
+        return frozenset(union)
+    # AND: any one child's anchors will do; prefer words and parties (rare)
+    # over events and rounds (every funding story has "e:funding").
+    best: frozenset[str] | None = None
+    for child in node.nodes:
+        a = anchors(child)
+        if a is None:
+            continue
+        if best is None or _cost(a) < _cost(best):
+            best = a
+    return best
+
+
+def _cost(keys: frozenset[str]) -> float:
+    return sum(1000.0 if k[:2] in ("e:", "r:") else 1.0 for k in keys)
+
+
+def story_keys(story: Story, match: Match) -> set[str]:
+    keys = {"w:" + t for t in tokens(story.title)} | {"w:" + t for t in tokens(story.summary)}
+    keys.update("p:" + p.lower() for p in match.parties)
+    keys.update("e:" + e for e in match.events)
+    if match.round:
+        keys.add("r:" + match.round)
+    return keys
+
+
 @dataclass(frozen=True, slots=True)
 class Router:
+    """Which channels get a story: instant subscriptions whose query matches,
+    minus channels that muted one of the story's parties."""
+
     subscriptions: tuple[CompiledSubscription, ...]
     # With no subscription at all, the console sees everything: a fresh
     # install with no tokens still shows what the bot would alert.
     console_fallback: bool = True
+    mutes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    always: tuple[int, ...] = ()
 
     @classmethod
     def build(
@@ -33,26 +113,69 @@ class Router:
         resolver: Resolver | None = None,
         *,
         console_fallback: bool = True,
+        mutes: Mapping[str, Iterable[str]] | None = None,
     ) -> Router:
-        compiled = []
+        compiled: list[CompiledSubscription] = []
+        any_subscription = False
         for sub in subscriptions:
+            any_subscription = True
+            if sub.mode != "instant":
+                continue  # digest subscriptions are read by the digest job
             # Stored queries were validated when saved; a query that no longer
             # parses (e.g. after a grammar change) must not stop routing.
             try:
                 compiled.append(CompiledSubscription(sub, parse_query(sub.query, resolver)))
             except Exception:
                 continue
-        return cls(tuple(compiled), console_fallback)
+        index: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, cs in enumerate(compiled):
+            keys = anchors(cs.query.node)
+            if keys is None:
+                always.append(i)
+            else:
+                for k in keys:
+                    index.setdefault(k, []).append(i)
+        return cls(
+            tuple(compiled),
+            console_fallback and not any_subscription,
+            {ch: frozenset(c.lower() for c in cs) for ch, cs in (mutes or {}).items()},
+            {k: tuple(v) for k, v in index.items()},
+            tuple(always),
+        )
 
     def route(self, story: Story, match: Match) -> list[str]:
         if not self.subscriptions:
             return [CONSOLE] if self.console_fallback else []
+        candidates = set(self.always)
+        for key in story_keys(story, match):
+            hit = self.index.get(key)
+            if hit:
+                candidates.update(hit)
+        parties = {p.lower() for p in match.parties}
         channels: list[str] = []
-        for cs in self.subscriptions:
-            if cs.subscription.channel in channels:
+        for i in sorted(candidates):
+            cs = self.subscriptions[i]
+            channel = cs.subscription.channel
+            if channel in channels:
+                continue
+            muted = self.mutes.get(channel)
+            if muted and parties & muted:
                 continue
             if cs.query.matches(story, match):
-                channels.append(cs.subscription.channel)
+                channels.append(channel)
+        return channels
+
+    def route_all(self, story: Story, match: Match) -> list[str]:
+        """The same answer by evaluating every query (the benchmark's baseline)."""
+        channels: list[str] = []
+        parties = {p.lower() for p in match.parties}
+        for cs in self.subscriptions:
+            channel = cs.subscription.channel
+            if channel in channels or (self.mutes.get(channel, frozenset()) & parties):
+                continue
+            if cs.query.matches(story, match):
+                channels.append(channel)
         return channels
 
 

@@ -25,6 +25,7 @@ log = structlog.get_logger("alliance.scheduler")
 
 OUTBOX_EVERY_S = 2.0
 RECONCILE_EVERY_S = 60.0
+DIGEST_EVERY_S = 60.0
 
 
 def _job_id(name: str) -> str:
@@ -53,6 +54,18 @@ async def _outbox_job(app: App) -> None:
             log.info("delivery interrupted by shutdown; pending alerts resume on restart")
         except Exception:
             log.exception("outbox job failed")
+
+
+async def _digest_job(app: App) -> None:
+    from bot.digests import send_due_digests
+
+    with app.tracked():
+        try:
+            await send_due_digests(app)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("digest job failed")
 
 
 async def _reconcile_job(app: App, scheduler: AsyncIOScheduler) -> None:
@@ -98,6 +111,14 @@ def build_scheduler(app: App, *, now: datetime) -> AsyncIOScheduler:
         IntervalTrigger(seconds=OUTBOX_EVERY_S),
         args=[app],
         id="outbox",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        _digest_job,
+        IntervalTrigger(seconds=DIGEST_EVERY_S),
+        args=[app],
+        id="digests",
         coalesce=True,
         max_instances=1,
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.matcher.tokens import any_in, first_match, positions
+
 AI_KEYWORDS = re.compile(
     r"(?<![A-Za-z])(?:AI|A\.I\.|AGI|GenAI|genAI|LLMs?|GPUs?|ML)(?![a-z])"
     r"|(?i:\bartificial intelligence\b|\bmachine[- ]learning\b|\bdeep[- ]learning\b|\bneural\b|"
@@ -44,3 +46,36 @@ _AI_PHRASE = re.compile(
 
 def ai_phrase(text: str) -> bool:
     return _AI_PHRASE.search(text) is not None
+
+
+# ---- fast paths on a lowercase copy (tokens.safe_lower); exact, see tokens.py --------------
+# Every match of _AI_PHRASE contains one of these (lowercase) literals.
+_AI_PHRASE_LITS: tuple[str, ...] = (
+    "artificial intelligence", "machine", "deep", "language model", "foundation model",
+    "frontier model", "chat", "self-driving", "autonomous ", "computer vision",
+    "face recognition", "facial recognition", "speech recognition", "voice ", "stable diffusion",
+)
+# Every match of AI_KEYWORDS *starts* with one of these (lowercased) literals.
+_AI_KEYWORD_STARTS: tuple[str, ...] = (
+    "ai", "a.i.", "agi", "genai", "llm", "gpu", "ml",
+    "artificial intelligence", "machine", "deep", "neural", "large language model",
+    "language model", "foundation model", "frontier model", "chat", "generative", "agentic",
+    "copilot", "gpt", "claude", "gemini", "llama", "grok", "sora", "midjourney",
+    "stable diffusion", "superintelligence", "self-driving", "autonomous ", "robot",
+    "humanoid", "computer vision", "face recognition", "facial recognition",
+    "speech recognition", "voice cloning", "inference", "intelligent agent", "data cent",
+)
+
+
+def ai_phrase_low(text: str, low: str | None) -> bool:
+    """``ai_phrase(text)``; ``low`` is ``safe_lower(text)`` (None: plain regex)."""
+    if low is not None and not any_in(low, _AI_PHRASE_LITS):
+        return False
+    return _AI_PHRASE.search(text) is not None
+
+
+def ai_keyword_low(text: str, low: str | None) -> re.Match[str] | None:
+    """``ai_keyword(text)``; ``low`` is ``safe_lower(text)`` (None: plain regex)."""
+    if low is None:
+        return AI_KEYWORDS.search(text)
+    return first_match(AI_KEYWORDS, text, positions(low, _AI_KEYWORD_STARTS))

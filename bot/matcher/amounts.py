@@ -87,9 +87,17 @@ class AmountHit:
         return Amount(self.value, self.currency)
 
 
-def find_amounts(text: str) -> list[AmountHit]:
+def _has_digit(text: str) -> bool:
+    for d in "0123456789":
+        if d in text:
+            return True
+    # ``\d`` also matches non-ASCII decimal digits.
+    return not text.isascii() and _DIGIT.search(text) is not None
+
+
+def find_amounts(text: str, low: str | None = None) -> list[AmountHit]:
     """Every money amount in ``text`` with a currency, left to right."""
-    if _DIGIT.search(text) is None:
+    if not _has_digit(text):
         return []
     hits: list[AmountHit] = []
     for m in _AMOUNT.finditer(text):

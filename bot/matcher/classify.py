@@ -6,15 +6,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.matcher.ai import AI_WORDS, ai_keyword, ai_phrase
+from bot.matcher.ai import AI_WORDS, ai_keyword_low, ai_phrase_low
 from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
 from bot.matcher.events import Hit, find_hits
 from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, normalize
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
-from bot.matcher.tokens import has_money, word_set
-from bot.matcher.watchlist import Watchlist
+from bot.matcher.tokens import has_money, safe_lower, word_set
+from bot.matcher.watchlist import Watchlist, WatchHit
 from bot.types import EVENT_TYPES, Amount, Evidence, EventType, Match, Story
 
 Field = Literal["title", "summary"]
@@ -69,35 +69,44 @@ class _FieldView:
     name: Field
     norm: NormText
     watch: Watchlist
+    text: str = ""
+    low: str | None = None  # tokens.safe_lower(text): exact lowercase prefilters, or None
     _slots: Slots | None = None
     _amounts: list[AmountHit] | None = None
     _words: frozenset[str] | None = None
+    _watch_hits: list[WatchHit] | None = None
+
+    def __post_init__(self) -> None:
+        self.text = self.norm.text
+        self.low = safe_lower(self.text)
 
     @property
     def words(self) -> frozenset[str]:
         if self._words is None:
-            self._words = word_set(self.text)
+            self._words = word_set(self.text, self.low)
         return self._words
 
     def hits(self) -> list[Hit]:
         if not self.text:
             return []
-        return find_hits(self.text, self.name, self.words, has_money(self.text, self.words))
+        return find_hits(self.text, self.name, self.words, has_money(self.text, self.words), self.low)
 
     @property
-    def text(self) -> str:
-        return self.norm.text
+    def watch_hits(self) -> list[WatchHit]:
+        if self._watch_hits is None:
+            self._watch_hits = self.watch.find_all(self.text)
+        return self._watch_hits
 
     @property
     def slots(self) -> Slots:
         if self._slots is None:
-            self._slots = Slots(self.text, tuple(_merge_watch_runs(self.text, self.watch)))
+            self._slots = Slots(self.text, tuple(_merge_watch_runs(self.text, self.watch_hits)))
         return self._slots
 
     @property
     def amounts(self) -> list[AmountHit]:
         if self._amounts is None:
-            self._amounts = find_amounts(self.text)
+            self._amounts = find_amounts(self.text, self.low)
         return self._amounts
 
     def evidence(self, signal: str, start: int, end: int) -> Evidence:
@@ -105,10 +114,9 @@ class _FieldView:
         return Evidence(signal, self.name, a, b, self.norm.original[a:b])
 
 
-def _merge_watch_runs(text: str, watch: Watchlist) -> list[Run]:
+def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
     """Capitalised runs, with watchlist mentions kept whole ("Insight Partners", "Stack AI")."""
     base = runs(text)
-    hits = watch.find_all(text)
     if not hits:
         return base
     out = [r for r in base if not any(h.start < r.end and r.start < h.end and
@@ -195,8 +203,8 @@ class Matcher:
     def _ai(self, title: _FieldView, summary: _FieldView, signals: list[str],
             evidence: list[Evidence]) -> bool:
         for view in (title, summary):
-            if view.text and (not view.words.isdisjoint(AI_WORDS) or ai_phrase(view.text)):
-                m = ai_keyword(view.text)
+            if view.text and (not view.words.isdisjoint(AI_WORDS) or ai_phrase_low(view.text, view.low)):
+                m = ai_keyword_low(view.text, view.low)
                 if m is not None:
                     signals.append("ai:keyword")
                     evidence.append(view.evidence("ai:keyword", m.start(), m.end()))
@@ -204,7 +212,7 @@ class Matcher:
         for view in (title, summary):
             if not view.text or view.words.isdisjoint(self._ai_first_words):
                 continue
-            for hit in self.watchlist.find_all(view.text):
+            for hit in view.watch_hits:
                 if hit.entry.ai_first:
                     signals.append(f"ai:watchlist:{hit.entry.kind}")
                     evidence.append(view.evidence("ai:watchlist", hit.start, hit.end))

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.matcher.tokens import find_iter, positions
 from bot.types import EventType
 
 Strength = Literal["strong", "medium"]
@@ -314,6 +315,55 @@ BACKGROUND_BEFORE = re.compile(
 
 
 _AMOUNT_NEXT = re.compile(rf"\s+{_QUANT}(?:{AMT})")
+# Every BACKGROUND_BEFORE match contains one of these (lowercase) literals.
+_BACKGROUND_LITS: tuple[str, ...] = (
+    "after", "since", "following", "which", "once", "previously", "formerly", "recently",
+    "n't", "n’t", "no", "never", "without",
+)
+
+# Gates as bit masks: each (rule, gate) pair owns a bit; a word sets the bits of the gates
+# holding it; a rule may run when all its gate bits are set.  Same test as
+# ``not any(words.isdisjoint(g) for g in rule.gates)``, done once per field.
+_WORD_BITS: dict[str, int] = {}
+_RULE_NEED: list[int] = []
+_bit = 0
+for _rule in RULES:
+    _need = 0
+    for _g in _rule.gates:
+        for _w in _g:
+            _WORD_BITS[_w] = _WORD_BITS.get(_w, 0) | (1 << _bit)
+        _need |= 1 << _bit
+        _bit += 1
+    _RULE_NEED.append(_need)
+_GATE_WORDS: frozenset[str] = frozenset(_WORD_BITS)
+# (gate mask, title?, money?) -> rules that may run; bounded by the rule set, not the input.
+_CANDIDATES: dict[tuple[int, bool, bool], tuple[Rule, ...]] = {}
+
+
+def _candidates(mask: int, title: bool, money: bool) -> tuple[Rule, ...]:
+    key = (mask, title, money)
+    rules = _CANDIDATES.get(key)
+    if rules is None:
+        rules = tuple(
+            rule for rule, need in zip(RULES, _RULE_NEED)
+            if (title or rule.summary) and (money or not rule.money) and mask & need == need
+        )
+        if len(_CANDIDATES) > 4096:
+            _CANDIDATES.clear()
+        _CANDIDATES[key] = rules
+    return rules
+
+
+def _background(text: str, low: str | None, start: int) -> bool:
+    a = max(0, start - 40)
+    if low is not None:
+        find = low.find
+        for lit in _BACKGROUND_LITS:
+            if find(lit, a, start) >= 0:
+                break
+        else:
+            return False
+    return BACKGROUND_BEFORE.search(text, a, start) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +375,7 @@ class Hit:
 
 
 def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[str],
-              money: bool) -> list[Hit]:
+              money: bool, low: str | None = None) -> list[Hit]:
     """Every rule match in ``text`` (one per rule and position), skipping background clauses.
 
     ``words`` is the field's word set (tokens.word_set) and ``money`` whether it may hold
@@ -333,19 +383,15 @@ def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[st
     """
     if not text or (not money and words.isdisjoint(ALL_GATE_WORDS)):
         return []
+    mask = 0
+    for w in words & _GATE_WORDS:
+        mask |= _WORD_BITS[w]
     hits: list[Hit] = []
-    title = field == "title"
-    for rule in RULES:
-        if not title and not rule.summary:
-            continue
-        if rule.money and not money:
-            continue
-        if any(words.isdisjoint(g) for g in rule.gates):
-            continue
+    for rule in _candidates(mask, field == "title", money):
         for m in rule.regex.finditer(text):
             if rule.role == "acq" and _AMOUNT_NEXT.match(text, m.end()):
                 continue  # "nabs $3M" is a raise, not a purchase
-            if BACKGROUND_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            if _background(text, low, m.start()):
                 continue
             hits.append(Hit(rule, field, m.start(), m.end()))
     return hits

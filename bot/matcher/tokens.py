@@ -6,6 +6,8 @@ and set intersections let the matcher skip every rule whose key words are absent
 
 from __future__ import annotations
 
+import re
+
 _STRIP = ".,;:!?()[]{}\"'’‘“”«»*…"
 MONEY_CHARS = "$€£¥₹₩₪"
 MONEY_WORDS = frozenset(
@@ -14,15 +16,22 @@ MONEY_WORDS = frozenset(
 )
 
 
-def word_set(text: str) -> frozenset[str]:
-    """Lowercase words of ``text``; hyphens and slashes split, punctuation and "'s" dropped."""
-    out: set[str] = set()
-    for w in text.lower().replace("-", " ").replace("/", " ").split():
-        w = w.strip(_STRIP)
-        if w.endswith(("'s", "’s")):
-            w = w[:-2]
-        if w:
-            out.add(w)
+_SPLIT = str.maketrans("-/", "  ")
+_POSS = ("'s", "’s")
+
+
+def word_set(text: str, low: str | None = None) -> frozenset[str]:
+    """Lowercase words of ``text``; hyphens and slashes split, punctuation and "'s" dropped.
+
+    ``low`` may pass ``text.lower()`` when the caller already has it.
+    """
+    if low is None:
+        low = text.lower()
+    # Per distinct token: strip punctuation, then drop one trailing "'s" (same as a loop).
+    out = {w.strip(_STRIP) for w in set(low.translate(_SPLIT).split())}
+    if "'s" in low or "’s" in low:
+        out = {w[:-2] if w.endswith(_POSS) else w for w in out}
+    out.discard("")
     return frozenset(out)
 
 
@@ -32,3 +41,69 @@ def has_money(text: str, words: frozenset[str]) -> bool:
         if c in text:
             return True
     return not words.isdisjoint(MONEY_WORDS)
+
+
+# ---- lowercase prefilters -----------------------------------------------------------------
+# Case-insensitive regexes (and case-sensitive ones, a fortiori) can only match an ASCII
+# letter where ``str.lower()`` yields that letter -- except for these four characters, which
+# ``re.IGNORECASE`` also equates with i/s/k (and U+0130 even changes length when lowered).
+# Texts holding one of them take the plain regex path; every other text gets a lowercase
+# copy with the same offsets, on which ``in``/``find`` prefilters are exact.
+_IGNORECASE_ODD = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def safe_lower(text: str) -> str | None:
+    """``text.lower()`` when prefilters on it are exact (see above), else None."""
+    if not text.isascii():
+        for c in _IGNORECASE_ODD:
+            if c in text:
+                return None
+    return text.lower()
+
+
+def any_in(low: str, literals: tuple[str, ...]) -> bool:
+    for lit in literals:
+        if lit in low:
+            return True
+    return False
+
+
+def positions(low: str, literals: tuple[str, ...]) -> list[int]:
+    """Sorted start offsets of every occurrence of every literal in ``low``."""
+    out: set[int] = set()
+    find = low.find
+    for lit in literals:
+        i = find(lit)
+        while i >= 0:
+            out.add(i)
+            i = find(lit, i + 1)
+    return sorted(out)
+
+
+def first_match(regex: re.Pattern[str], text: str, starts: list[int]) -> re.Match[str] | None:
+    """``regex.search(text)`` when ``starts`` holds every offset at which a match can begin."""
+    match = regex.match
+    for p in starts:
+        m = match(text, p)
+        if m is not None:
+            return m
+    return None
+
+
+def find_iter(regex: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """``list(regex.finditer(text))`` when ``starts`` holds every offset a match can begin at.
+
+    ``match(text, p)`` sees the whole string, so lookbehinds and ``\\b`` behave as in a scan.
+    (The patterns this is used for never match the empty string.)
+    """
+    out: list[re.Match[str]] = []
+    match = regex.match
+    end = 0
+    for p in starts:
+        if p < end:
+            continue
+        m = match(text, p)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
