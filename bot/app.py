@@ -102,6 +102,8 @@ class App:
         self._session: object | None = None
         self._inflight: set[asyncio.Task[object]] = set()
         self._scheduler: AsyncIOScheduler | None = None
+        self._router: Router | None = None
+        self._router_built = datetime.min.replace(tzinfo=UTC)
 
     @contextlib.contextmanager
     def tracked(self) -> Iterator[None]:
@@ -198,10 +200,24 @@ class App:
     # ---- stages --------------------------------------------------------------
 
     async def router(self) -> Router:
+        """The routing table, rebuilt when chat changes it or every 15 s.
+
+        The TTL bounds how long another worker process's changes take to
+        show up here; building is cheap next to a poll, but not free with
+        thousands of subscriptions, so it is not rebuilt for every feed.
+        """
+        now = self.now()
+        if self._router is not None and (now - self._router_built).total_seconds() < 15:
+            return self._router
         subs = await self.store.subscriptions()
-        return Router.build(
+        self._router = Router.build(
             subs, watchlist_resolver(self.watchlist), mutes=await self.store.mutes()
         )
+        self._router_built = now
+        return self._router
+
+    async def routing_changed(self) -> None:
+        self._router = None
 
     # ---- the Runtime that chat commands change -----------------------------------
 
@@ -233,6 +249,7 @@ class App:
         self.watchlist = watchlist
         self.matcher = Matcher(watchlist)
         self.poller.classifier = self.matcher
+        self._router = None  # company words in queries resolve through the watchlist
 
     async def sources_changed(self) -> None:
         if self._scheduler is not None:

@@ -159,6 +159,8 @@ class Runtime(Protocol):
 
     async def sources_changed(self) -> None: ...
 
+    async def routing_changed(self) -> None: ...
+
     async def probe_source(self, url: str) -> tuple[str, int]:
         """Fetch and parse ``url`` once: (feed url to store, entries found)."""
         ...
@@ -286,6 +288,7 @@ class CommandService:
                 f"This channel already has {len(existing)} subscriptions; remove one first."
             )
         sub = await self.store.add_subscription(key, query.text, query.mode, actor(inv), self.now())
+        await self.runtime.routing_changed()
         how = "a digest" if query.mode == "digest" else "instant alerts"
         return (f"Subscribed this channel (id {sub.id}) to `{query.text}`, with {how}.", True)
 
@@ -294,10 +297,12 @@ class CommandService:
         key = channel_key(inv.channel)
         if arg == "all":
             n = await self.store.remove_subscriptions(key, None)
+            await self.runtime.routing_changed()
             return (f"Removed {n} subscription(s) from this channel.", True)
         if not arg.isdigit():
             raise CommandError("Give a subscription id from /alliance list, or 'all'.")
         n = await self.store.remove_subscriptions(key, int(arg))
+        await self.runtime.routing_changed()
         if n == 0:
             raise CommandError(f"This channel has no subscription with id {arg}.")
         return (f"Removed subscription {arg}.", True)
@@ -554,6 +559,7 @@ class CommandService:
     async def cmd_mute(self, inv: CommandInvocation) -> CommandReply:
         company = self._company(inv)
         added = await self.store.add_mute(channel_key(inv.channel), company, actor(inv), self.now())
+        await self.runtime.routing_changed()
         if added:
             await self._audit(inv, "mute", company, None, channel_key(inv.channel))
         return (f"No more alerts about {company} in this channel." if added else f"{company} was already muted here.", True)
@@ -561,6 +567,7 @@ class CommandService:
     async def cmd_unmute(self, inv: CommandInvocation) -> CommandReply:
         company = self._company(inv)
         removed = await self.store.remove_mute(channel_key(inv.channel), company)
+        await self.runtime.routing_changed()
         if not removed:
             raise CommandError(f"{company} is not muted in this channel.")
         await self._audit(inv, "unmute", company, channel_key(inv.channel), None)

@@ -14,12 +14,6 @@ from bot.types import Match, Story
 CONSOLE = "console"
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledSubscription:
-    subscription: Subscription
-    query: Query
-
-
 _TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -96,15 +90,27 @@ def story_keys(story: Story, match: Match) -> set[str]:
 @dataclass(frozen=True, slots=True)
 class Router:
     """Which channels get a story: instant subscriptions whose query matches,
-    minus channels that muted one of the story's parties."""
+    minus channels that muted one of the story's parties.
 
-    subscriptions: tuple[CompiledSubscription, ...]
+    Subscriptions sharing a query text are evaluated once (many channels
+    follow "event:funding"), and an index from anchor keys to queries means a
+    story meets only the queries that mention one of its words, parties,
+    events or its round; queries without anchors (NOT, amount or source
+    filters alone, ``*``) are evaluated for every story.
+    """
+
+    queries: tuple[Query, ...]
+    channels: tuple[tuple[tuple[int, str], ...], ...]  # per query: (subscription id, channel)
     # With no subscription at all, the console sees everything: a fresh
     # install with no tokens still shows what the bot would alert.
     console_fallback: bool = True
     mutes: Mapping[str, frozenset[str]] = field(default_factory=dict)
     index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     always: tuple[int, ...] = ()
+
+    @property
+    def subscriptions(self) -> int:
+        return sum(len(c) for c in self.channels)
 
     @classmethod
     def build(
@@ -115,68 +121,76 @@ class Router:
         console_fallback: bool = True,
         mutes: Mapping[str, Iterable[str]] | None = None,
     ) -> Router:
-        compiled: list[CompiledSubscription] = []
+        by_text: dict[str, int] = {}
+        queries: list[Query] = []
+        channels: list[list[tuple[int, str]]] = []
         any_subscription = False
         for sub in subscriptions:
             any_subscription = True
             if sub.mode != "instant":
                 continue  # digest subscriptions are read by the digest job
-            # Stored queries were validated when saved; a query that no longer
-            # parses (e.g. after a grammar change) must not stop routing.
-            try:
-                compiled.append(CompiledSubscription(sub, parse_query(sub.query, resolver)))
-            except Exception:
-                continue
+            key = " ".join(sub.query.split())
+            qi = by_text.get(key)
+            if qi is None:
+                # Stored queries were validated when saved; one that no longer
+                # parses (e.g. after a grammar change) must not stop routing.
+                try:
+                    query = parse_query(sub.query, resolver)
+                except Exception:
+                    continue
+                qi = by_text[key] = len(queries)
+                queries.append(query)
+                channels.append([])
+            channels[qi].append((sub.id, sub.channel))
         index: dict[str, list[int]] = {}
         always: list[int] = []
-        for i, cs in enumerate(compiled):
-            keys = anchors(cs.query.node)
+        for qi, query in enumerate(queries):
+            keys = anchors(query.node)
             if keys is None:
-                always.append(i)
+                always.append(qi)
             else:
                 for k in keys:
-                    index.setdefault(k, []).append(i)
+                    index.setdefault(k, []).append(qi)
         return cls(
-            tuple(compiled),
+            tuple(queries),
+            tuple(tuple(c) for c in channels),
             console_fallback and not any_subscription,
             {ch: frozenset(c.lower() for c in cs) for ch, cs in (mutes or {}).items()},
             {k: tuple(v) for k, v in index.items()},
             tuple(always),
         )
 
+    def _deliver_to(self, matched: Iterable[int], parties: set[str]) -> list[str]:
+        hits = sorted(pair for qi in matched for pair in self.channels[qi])
+        out: list[str] = []
+        seen: set[str] = set()
+        for _, channel in hits:
+            if channel in seen:
+                continue
+            seen.add(channel)
+            muted = self.mutes.get(channel)
+            if muted and parties & muted:
+                continue
+            out.append(channel)
+        return out
+
     def route(self, story: Story, match: Match) -> list[str]:
-        if not self.subscriptions:
+        if not self.queries:
             return [CONSOLE] if self.console_fallback else []
         candidates = set(self.always)
         for key in story_keys(story, match):
             hit = self.index.get(key)
             if hit:
                 candidates.update(hit)
-        parties = {p.lower() for p in match.parties}
-        channels: list[str] = []
-        for i in sorted(candidates):
-            cs = self.subscriptions[i]
-            channel = cs.subscription.channel
-            if channel in channels:
-                continue
-            muted = self.mutes.get(channel)
-            if muted and parties & muted:
-                continue
-            if cs.query.matches(story, match):
-                channels.append(channel)
-        return channels
+        matched = [qi for qi in candidates if self.queries[qi].matches(story, match)]
+        return self._deliver_to(matched, {p.lower() for p in match.parties})
 
     def route_all(self, story: Story, match: Match) -> list[str]:
         """The same answer by evaluating every query (the benchmark's baseline)."""
-        channels: list[str] = []
-        parties = {p.lower() for p in match.parties}
-        for cs in self.subscriptions:
-            channel = cs.subscription.channel
-            if channel in channels or (self.mutes.get(channel, frozenset()) & parties):
-                continue
-            if cs.query.matches(story, match):
-                channels.append(channel)
-        return channels
+        if not self.queries:
+            return [CONSOLE] if self.console_fallback else []
+        matched = [qi for qi, q in enumerate(self.queries) if q.matches(story, match)]
+        return self._deliver_to(matched, {p.lower() for p in match.parties})
 
 
 def watchlist_resolver(watchlist: Watchlist) -> Resolver:
