@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -295,7 +296,7 @@ class App:
             await adapter.post(
                 ref,
                 AlertMessage(title="alliance-bot: source paused", url="", events=(), summary=text),
-                idempotency_key=f"admin-{hash(text)}",
+                idempotency_key="admin-" + hashlib.sha256(text.encode()).hexdigest()[:24],
             )
         except AllianceError as exc:
             log.warning("admin notice not delivered", error=str(exc))
