@@ -13,7 +13,7 @@ from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, normalize
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
-from bot.matcher.tokens import has_money, safe_lower, word_set
+from bot.matcher.tokens import any_in, has_money, safe_lower, word_set
 from bot.matcher.watchlist import Watchlist, WatchHit
 from bot.types import EVENT_TYPES, Amount, Evidence, EventType, Match, Story
 
@@ -49,6 +49,34 @@ _TRADE = re.compile(
     r"(?i:\btrade (?:deal|pact|agreement|talks)\b|\bfree trade\b|\bceasefire\b|\bpeace (?:deal|talks)\b|"
     r"\bplea deal\b|\bmake a deal\b)"
 )
+# Lowercase literals every match of the veto regex above contains: with a safe lowercase
+# copy (tokens.safe_lower) a title lacking all of them skips the regex (same result).
+_PROMO_LITS = (
+    "save ", "savings", "ticket", "last chance", "day", "register now", "early bird", "webinar",
+    "podcast", "newsletter", "startups weekly", "the download", " off", "on sale", "best deal",
+    "deal alert", "black friday", "cyber monday", "how to get the deal",
+)
+_IPO_LITS = ("ipo", "public", "direct listing", "debut", "s-1")
+_FUND_CLOSE_LITS = ("fund",)
+_GRANTS_LITS = ("grant", "prize", "scholarship", "fellowship", "award")
+_ADVICE_LITS = ("raise",)
+_LAWSUIT_LITS = ("sues", "sued", "suing", "lawsuit", "class action", "verdict")
+_TRADE_LITS = ("trade", "ceasefire", "peace", "plea deal", "make a deal")
+
+
+def _search(regex: re.Pattern[str], lits: tuple[str, ...], view: _FieldView) -> bool:
+    if view.low is not None and not any_in(view.low, lits):
+        return False
+    return regex.search(view.text) is not None
+
+
+def _promo(view: _FieldView) -> bool:
+    low = view.low
+    if low is not None and not any_in(low, _PROMO_LITS) and not ("at " in low and "20" in low):
+        return False
+    return _PROMO.search(view.text) is not None
+
+
 _INVESTOR_NAME = re.compile(r"(?:Ventures|Capital|Partners|VC|VCs|Fund|Investments|Management|Equity)$")
 # Partnership rules that only say "deal": under an acquisition they describe the purchase.
 _GENERIC_DEAL = frozenset(
@@ -230,7 +258,7 @@ class Matcher:
             summary_hits = summary.hits()
             if not summary_hits:
                 return []
-        if _PROMO.search(title.text):
+        if _promo(title):
             signals.append("veto:promo")
             return []
         vetoes = self._vetoes(title, signals)
@@ -275,19 +303,19 @@ class Matcher:
 
     def _vetoes(self, title: _FieldView, signals: list[str]) -> set[EventType]:
         out: set[EventType] = set()
-        if _IPO.search(title.text):
+        if _search(_IPO, _IPO_LITS, title):
             out.add("funding")
             signals.append("veto:ipo")
-        if _FUND_CLOSE.search(title.text) or _GRANTS.search(title.text):
+        if _search(_FUND_CLOSE, _FUND_CLOSE_LITS, title) or _search(_GRANTS, _GRANTS_LITS, title):
             out.add("funding")
             signals.append("veto:fund-or-grant")
-        if _ADVICE.search(title.text):
+        if _search(_ADVICE, _ADVICE_LITS, title):
             out.add("funding")
             signals.append("veto:advice")
-        if _LAWSUIT.search(title.text):
+        if _search(_LAWSUIT, _LAWSUIT_LITS, title):
             out.add("funding")
             signals.append("veto:lawsuit")
-        if _TRADE.search(title.text):
+        if _search(_TRADE, _TRADE_LITS, title):
             out.add("partnership")
             signals.append("veto:trade-deal")
         return out
@@ -428,7 +456,7 @@ class Matcher:
         if "funding" not in events:
             return None
         for view in (title, summary):
-            found = find_round(view.text)
+            found = find_round(view.text, view.low)
             if found is not None:
                 label, a, b = found
                 signals.append("round")

@@ -315,6 +315,57 @@ BACKGROUND_BEFORE = re.compile(
 
 
 _AMOUNT_NEXT = re.compile(rf"\s+{_QUANT}(?:{AMT})")
+
+# Lowercase literals one of which every match of the rule *starts* with (read off the
+# patterns above; tests/test_matcher_fastpaths.py checks them against plain finditer).
+# With a safe lowercase copy, the rule's regex is tried only at those offsets.
+_RAISE_STARTS = (
+    "rais", "secur", "land", "nab", "grab", "bag", "bank", "pick", "scor", "snag", "get", "got",
+    "clos", "tap", "haul", "rake", "pull", "attract", "draw", "receive", "bring", "collect",
+    "net", "lock", "book",
+)
+_STARTS: dict[str, tuple[str, ...]] = {
+    "funding:raise-amount": _RAISE_STARTS,
+    "funding:raises-series": _RAISE_STARTS,
+    "funding:in-talks": (
+        "in ", "seek", "looking to raise", "set to raise", "aims to raise", "plans to raise",
+        "is ", "are ", "now ",
+    ),
+    "funding:round-noun": (
+        "funding round", "seed", "series", "pre", "financing round", "venture round",
+        "fundraising round", "growth round", "bridge round", "debt financing", "credit facility",
+        "new ", "fresh ", "secure", "land", "get",
+    ),
+    "funding:invests-in": ("invest", "to invest", "will invest", "pour", "put"),
+    "funding:leads-round": ("lead", "led", "co-le"),
+    "funding:valuation": (
+        "hit", "reach", "leap", "jump", "soar", "climb", "now valued", "valued", "near", "at", "seek",
+    ),
+    "partnership:announce-partnership": (
+        "announce", "sign", "form", "strike", "struck", "expand", "deepen", "new", "strategic",
+        "multi", "enter", "launch", "in partnership", "partnership",
+    ),
+    "partnership:deal-verb": (
+        "ink", "sign", "strik", "struck", "seal", "reach", "land", "win", "won", "awarded",
+        "secur", "forg", "clinch", "near", "cut", "enter", "renegotiat", "renew", "finali",
+        "restor", "announc",
+    ),
+    "partnership:deal-with": ("deal", "agreement", "pact", "contract", "tie", "alliance"),
+    "partnership:kind-deal": (
+        "licen", "content", "distribution", "supply", "compute", "cloud", "chip", "power",
+        "energy", "data", "ai", "api", "hosting", "infrastructure", "commercial", "multi",
+        "exclusive", "defen", "government", "gpu",
+    ),
+    "partnership:ends": (
+        "cut", "end", "terminat", "scrap", "cancel", "pull", "walk", "revok", "review",
+        "suspend", "paus",
+    ),
+    "acquisition:acquires": (
+        "acqui", "to acquire", "will acquire", "buys", "bought", "to buy", "purchase", "snap",
+        "snatch", "scoop", "swallows", "takes over", "took over", "nab", "absorb",
+    ),
+}
+_RULE_STARTS: dict[str, tuple[str, ...]] = _STARTS
 # Every BACKGROUND_BEFORE match contains one of these (lowercase) literals.
 _BACKGROUND_LITS: tuple[str, ...] = (
     "after", "since", "following", "which", "once", "previously", "formerly", "recently",
@@ -388,7 +439,9 @@ def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[st
         mask |= _WORD_BITS[w]
     hits: list[Hit] = []
     for rule in _candidates(mask, field == "title", money):
-        for m in rule.regex.finditer(text):
+        starts = _RULE_STARTS.get(rule.signal) if low is not None else None
+        found = rule.regex.finditer(text) if starts is None else find_iter(rule.regex, text, positions(low, starts))
+        for m in found:
             if rule.role == "acq" and _AMOUNT_NEXT.match(text, m.end()):
                 continue  # "nabs $3M" is a raise, not a purchase
             if _background(text, low, m.start()):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.matcher.tokens import first_match, positions
+
 _ROUND = re.compile(
     r"""
     \b(?:
@@ -21,9 +23,19 @@ _ROUND = re.compile(
 )
 
 
-def find_round(text: str) -> tuple[str, int, int] | None:
-    """The first round stage named in ``text`` as (label, start, end), else None."""
-    m = _ROUND.search(text)
+# Every _ROUND match starts with one of these lowercase literals.
+_ROUND_STARTS = ("pre", "series", "seed", "strategic", "debt", "credit", "loan", "growth", "bridge")
+
+
+def find_round(text: str, low: str | None = None) -> tuple[str, int, int] | None:
+    """The first round stage named in ``text`` as (label, start, end), else None.
+
+    ``low`` is ``tokens.safe_lower(text)`` when available (exact fast path), else None.
+    """
+    if low is None:
+        m = _ROUND.search(text)
+    else:
+        m = first_match(_ROUND, text, positions(low, _ROUND_STARTS))
     if m is None:
         return None
     return _label(m), m.start(), m.end()

@@ -1,0 +1,153 @@
+"""The matcher's lowercase fast paths must give exactly what the plain regexes give.
+
+Hand-written literal lists (rule start literals, veto/AI prefilter literals) are checked
+here against ``finditer``/``search`` on many texts: the dev corpus when present, stock
+headlines, and case/spacing variants of both.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from bot.matcher import ai, events, rounds
+from bot.matcher.tokens import find_iter, first_match, positions, safe_lower, word_set
+
+classify = importlib.import_module("bot.matcher.classify")  # the package re-exports a function by that name
+_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev.jsonl"
+
+_STOCK = [
+    "Acme raises $30M Series B led by Sequoia Capital",
+    "OpenAI partners with Microsoft on AI supercomputers; inks $10 billion compute deal",
+    "Google to acquire Wiz in $32B deal, its biggest acquisition ever",
+    "Anthropic is in talks to raise at a $60B valuation, sources say",
+    "Amazon invests $4B in Anthropic and will invest more into AWS chips",
+    "Nvidia leads $1.2 billion Series C in Mistral; co-leads seed for Foo",
+    "Meta signs multi-year licensing agreement with Reuters for chatbot news",
+    "Microsoft ends partnership with OpenAI, suspends access, scraps deal",
+    "Stability AI nabs $101M, picks up new investors, hauls in fresh capital",
+    "Startup seeks $5M in seed funding; is raising a new round; now raising $2M",
+    "xAI hits $50B valuation, reaches unicorn status, valued at $1B post-money valuation",
+    "Save up to 60% on tickets: last chance to register now for Disrupt 2025",
+    "Startup files to go public in IPO; pre-IPO round closes; S-1 shows losses",
+    "VC firm closes $500M third fund; grants and prizes for AI fellowships",
+    "How to raise a seed round: tips for founders",
+    "Authors sue OpenAI; class action lawsuit verdict expected",
+    "US and UK reach trade deal; ceasefire talks; plea deal",
+    "DeepMind's Gemini, ChatGPT, GPT-4o, Claude, Llama 3 and A.I. agents; GenAI and LLMs on GPUs",
+    "Machine-learning, deep learning, large language models, foundation model, frontier models",
+    "Self-driving robotaxis, humanoid robots, robotics, computer vision, facial recognition",
+    "Speech recognition, voice cloning, deepfakes, inference chips, intelligent agents",
+    "Data centers for AI; autonomous vehicles; superintelligence; Midjourney; Stable Diffusion",
+    "Acme, which was acquired by Foo in 2019, didn't raise $5M; never secured backing",
+    "Debt financing, credit facility, growth round, bridge loan, strategic investment",
+    "Series A-2 extension for Bar; pre-seed funding; seed capital; loan facility",
+    "Foo announces strategic partnership; in partnership with Bar; enters into partnership",
+    "Baz forges deal, clinches pact, renegotiates contract, finalizes agreement, restores ties",
+    "Qux takes over Zed, snaps up Wib, scoops up Vex, swallows Pod, absorbs Nib",
+    "Content, distribution, cloud, chip, GPU, API and defense contracts with the Pentagon",
+    "Foo pours $1B into Bar; puts $2B in Baz; tie-up with Qux; alliance with Zed",
+    "İstanbul startup ſeed round with Kelvin K; Straße deal; café partnership",
+]
+
+
+def _texts() -> list[str]:
+    texts = list(_STOCK)
+    if _CORPUS.is_file():
+        for line in _CORPUS.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                texts.append(rec["title"])
+                if rec.get("summary"):
+                    texts.append(rec["summary"])
+    rng = random.Random(7)
+    variants = []
+    for t in texts:
+        variants.append(t.upper())
+        variants.append(t.title())
+        variants.append("".join(c.upper() if rng.random() < 0.3 else c for c in t))
+    return texts + variants
+
+
+TEXTS = _texts()
+
+
+def _spans(ms):  # type: ignore[no-untyped-def]
+    return [(m.start(), m.end(), m.group()) for m in ms]
+
+
+@pytest.mark.parametrize("signal", sorted(events._RULE_STARTS))
+def test_rule_start_literals_cover_every_match(signal: str) -> None:
+    rule = next(r for r in events.RULES if r.signal == signal)
+    for t in TEXTS:
+        low = safe_lower(t)
+        if low is None:
+            continue
+        fast = find_iter(rule.regex, t, positions(low, events._RULE_STARTS[signal]))
+        assert _spans(fast) == _spans(rule.regex.finditer(t)), t
+
+
+def test_ai_fast_paths() -> None:
+    for t in TEXTS:
+        low = safe_lower(t)
+        assert ai.ai_phrase_low(t, low) == ai.ai_phrase(t), t
+        a, b = ai.ai_keyword_low(t, low), ai.ai_keyword(t)
+        assert (a and (a.start(), a.end())) == (b and (b.start(), b.end())), t
+
+
+def test_round_and_veto_prefilters() -> None:
+    vetoes = [
+        (classify._IPO, classify._IPO_LITS), (classify._FUND_CLOSE, classify._FUND_CLOSE_LITS),
+        (classify._GRANTS, classify._GRANTS_LITS), (classify._ADVICE, classify._ADVICE_LITS),
+        (classify._LAWSUIT, classify._LAWSUIT_LITS), (classify._TRADE, classify._TRADE_LITS),
+    ]
+    for t in TEXTS:
+        low = safe_lower(t)
+        assert rounds.find_round(t, low) == rounds.find_round(t), t
+        if low is None:
+            continue
+        r = rounds._ROUND.search(t)
+        f = first_match(rounds._ROUND, t, positions(low, rounds._ROUND_STARTS))
+        assert (r and r.span()) == (f and f.span()), t
+        for rx, lits in vetoes:
+            if rx.search(t):
+                assert any(lit in low for lit in lits), (rx.pattern[:30], t)
+        if classify._PROMO.search(t):
+            assert any(lit in low for lit in classify._PROMO_LITS) or ("at " in low and "20" in low), t
+
+
+def test_background_prefilter() -> None:
+    for t in TEXTS:
+        low = safe_lower(t)
+        for end in range(0, len(t) + 1, 3):
+            want = events.BACKGROUND_BEFORE.search(t, max(0, end - 40), end) is not None
+            assert events._background(t, low, end) == want, (t, end)
+
+
+def _word_set_reference(text: str) -> frozenset[str]:
+    out: set[str] = set()
+    for w in text.lower().replace("-", " ").replace("/", " ").split():
+        w = w.strip(".,;:!?()[]{}\"'’‘“”«»*…")
+        if w.endswith(("'s", "’s")):
+            w = w[:-2]
+        if w:
+            out.add(w)
+    return frozenset(out)
+
+
+def test_word_set_matches_reference() -> None:
+    extra = ["'s", "it's's", "(a.i.)", "OpenAI’s’", "x/y-z", "“quoted”'s", "…", "AI's."]
+    for t in TEXTS + extra:
+        assert word_set(t) == _word_set_reference(t), t
+
+
+def test_safe_lower_keeps_offsets() -> None:
+    for t in TEXTS:
+        low = safe_lower(t)
+        if low is not None:
+            assert len(low) == len(t)
+    assert safe_lower("İstanbul") is None and safe_lower("ſeed") is None
