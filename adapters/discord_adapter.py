@@ -590,14 +590,18 @@ class DiscordAdapter(ChatAdapter):
     ) -> None:
         """Errors raised before our callback (option conversion, checks): answer politely."""
         log.warning("slash command error: %s", type(error).__name__)
+        text = POLITE_FAILURE
+        if isinstance(error, app_commands.CommandNotFound):
+            # A stale registration (the bot was updated): say so instead of "went wrong".
+            text = f"That command no longer exists. Try /{self._command_name} help."
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(
-                    POLITE_FAILURE, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
                 )
             else:
                 await interaction.response.send_message(
-                    POLITE_FAILURE, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                    text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
                 )
         except discord.HTTPException:
             pass

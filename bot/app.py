@@ -159,12 +159,13 @@ class App:
         self._session = session
         fetcher = Fetcher(session, fs)
         self._parser = ParserPool(workers=_parse_workers())
+        self._bound_parser = _BoundParser(self._parser, s.poll.max_entries)
         self.adapters = {"console": ConsoleAdapter(self.stdout)}
         self.adapters.update(self._given_adapters)
         self.poller = Poller(
             store=self.store,
             fetcher=fetcher,
-            parser=_BoundParser(self._parser, s.poll.max_entries),
+            parser=self._bound_parser,
             classifier=self.matcher,
             make_stories=_make_stories,
             router=self.router,
@@ -244,6 +245,7 @@ class App:
     async def apply_settings(self, settings: Settings) -> None:
         self._settings = settings
         self.poller.policy = poll_policy(settings)
+        self._bound_parser.max_entries = settings.poll.max_entries
         await self.sources_changed()
 
     async def apply_watchlist(self, watchlist: Watchlist) -> None:

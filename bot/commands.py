@@ -267,12 +267,11 @@ class CommandService:
         return str(inv.options.get(name) or "").strip()
 
     def _rest_after_first(self, inv: CommandInvocation, first: str) -> str:
-        """The text after the first word (Slack gives a line; Discord gives options)."""
-        value = self._arg(inv, "value")
-        if value:
-            return value
+        """The text after the first word, quotes kept (names may be "quoted words")."""
         text = inv.text.strip()
-        return text[len(first) :].strip() if text.lower().startswith(first.lower()) else ""
+        if first and text.lower().startswith(first.lower()):
+            return text[len(first) :].strip()
+        return self._arg(inv, "value")
 
     # ---- subscriptions -----------------------------------------------------------
 
@@ -358,7 +357,8 @@ class CommandService:
             else:
                 q_text = inv.text.strip()
         elif period and period.lower() not in PERIODS:
-            raise CommandError(f"Period {period!r} is not one of {', '.join(PERIODS)}.")
+            # Not a period: the user gave only a query (adapters fill options in order).
+            q_text, period = (period + " " + q_text).strip(), ""
         period = (period or "7d").lower()
         query = parse_query(q_text or "*", self._resolver())
         now = self.now()

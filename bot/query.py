@@ -59,8 +59,10 @@ _TOKEN_RE = re.compile(
 
 class QueryError(CommandError):
     def __init__(self, query: str, pos: int, reason: str):
-        pointer = f"{query}\n{' ' * pos}^"
-        super().__init__(f"{reason} (at character {pos + 1}):\n{pointer}")
+        # An inline marker, not a caret line: chat clients strip leading spaces,
+        # which would move a caret away from the spot.
+        marked = f"{query[:pos]}⟦here⟧{query[pos:]}"
+        super().__init__(f"{reason} (at character {pos + 1}): {marked}")
         self.pos = pos
         self.reason = reason
 

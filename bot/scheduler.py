@@ -86,7 +86,11 @@ async def reconcile(app: App, scheduler: AsyncIOScheduler, *, now: datetime) -> 
     for job_id, s in wanted.items():
         interval = s.interval_s or app.settings.poll.default_interval
         existing = scheduler.get_job(job_id)
-        if existing is not None and getattr(existing.trigger, "interval_length", None) == interval:
+        if (
+            existing is not None
+            and getattr(existing.trigger, "interval_length", None) == interval
+            and getattr(existing.trigger, "jitter", None) == (int(jitter) or None)
+        ):
             continue
         # Spread first runs over a few seconds instead of a thundering herd.
         first = now + timedelta(seconds=random.uniform(0, min(3.0, interval)))

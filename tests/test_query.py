@@ -101,7 +101,7 @@ def test_errors_point_at_the_problem(query: str, fragment: str, pos: int) -> Non
         parse_query(query, resolver)
     assert fragment in str(err.value)
     assert err.value.pos == pos
-    assert str(err.value).splitlines()[-1] == " " * pos + "^"
+    assert str(err.value).endswith(query[:pos] + "⟦here⟧" + query[pos:])
 
 
 def test_router_console_fallback_and_per_channel_once() -> None:

@@ -20,6 +20,27 @@ _SPLIT = str.maketrans("-/", "  ")
 _POSS = ("'s", "’s")
 
 
+# Word splitting done by C-level string operations instead of a per-token Python loop:
+# after "-" and "/" become spaces, ``_EDGE`` deletes the runs of ``_STRIP`` characters that
+# touch a token's start (the char before the run is whitespace or the text start) or its
+# end (whitespace or the text end follows) -- exactly what ``str.strip(_STRIP)`` removes
+# per token -- and ``_POSS_END`` then drops one trailing "'s" per token.  (``\s``/``\S``
+# and ``str.split`` share one definition of whitespace.)  The pattern starts with a
+# character class, so the regex engine skips to the next punctuation mark in C.
+_SC = "[" + re.escape(_STRIP) + "]"
+_EDGE = re.compile(rf"{_SC}(?:(?<![^\s].){_SC}*|{_SC}*(?!\S))")
+_POSS_END = re.compile(r"['’]s(?!\S)")
+
+
+def words_of_lower(low: str) -> set[str]:
+    """``set(word_set(text))`` given ``low == text.lower()``."""
+    s = low.replace("-", " ").replace("/", " ")
+    s = _EDGE.sub("", s)
+    if "'" in s or "’" in s:
+        s = _POSS_END.sub("", s)
+    return set(s.split())
+
+
 def word_set(text: str, low: str | None = None) -> frozenset[str]:
     """Lowercase words of ``text``; hyphens and slashes split, punctuation and "'s" dropped.
 
@@ -27,12 +48,7 @@ def word_set(text: str, low: str | None = None) -> frozenset[str]:
     """
     if low is None:
         low = text.lower()
-    # Per distinct token: strip punctuation, then drop one trailing "'s" (same as a loop).
-    out = {w.strip(_STRIP) for w in set(low.translate(_SPLIT).split())}
-    if "'s" in low or "’s" in low:
-        out = {w[:-2] if w.endswith(_POSS) else w for w in out}
-    out.discard("")
-    return frozenset(out)
+    return frozenset(words_of_lower(low))
 
 
 def has_money(text: str, words: frozenset[str]) -> bool:

@@ -656,7 +656,15 @@ class Store:
 
     @_guard
     async def add_mute(self, channel: str, company: str, by: str, now: datetime) -> bool:
+        """Mute ``company`` in ``channel``; names compare case-insensitively."""
         async with self.session() as s, s.begin():
+            existing = await s.scalar(
+                select(MuteRow.id).where(
+                    MuteRow.channel == channel, func.lower(MuteRow.company) == company.lower()
+                )
+            )
+            if existing is not None:
+                return False
             stmt = (
                 self._insert(MuteRow)
                 .values(channel=channel, company=company, created_at=now, created_by=by)
@@ -669,7 +677,9 @@ class Store:
     async def remove_mute(self, channel: str, company: str) -> bool:
         async with self.session() as s, s.begin():
             result = await s.execute(
-                delete(MuteRow).where(MuteRow.channel == channel, MuteRow.company == company)
+                delete(MuteRow).where(
+                    MuteRow.channel == channel, func.lower(MuteRow.company) == company.lower()
+                )
             )
             return bool(getattr(result, "rowcount", 0))
 
