@@ -106,6 +106,7 @@ class DiscordStandIn:
         global_limit: int = 50,
         send_ratelimit_headers: bool = True,
         interaction_deadline_s: float = 3.0,
+        response_delay_s: float = 0.0,
     ) -> None:
         self.token = token
         self.application_id = application_id
@@ -115,6 +116,10 @@ class DiscordStandIn:
         self.global_limit = global_limit
         self.send_ratelimit_headers = send_ratelimit_headers
         self.interaction_deadline_s = interaction_deadline_s
+        # Seconds a created message waits before its response goes back: the message
+        # already exists (it is in ``posts``), so a client killed in this window has
+        # posted without learning the message id (crash-safety tests).
+        self.response_delay_s = response_delay_s
 
         spec = json.loads(_spec_path().read_text(encoding="utf-8"))
         self._spec = spec
@@ -520,6 +525,8 @@ class DiscordStandIn:
         self.posts.append(
             {"channel_id": channel_id, "message_id": mid, "nonce": nonce, "payload": payload}
         )
+        if self.response_delay_s > 0:
+            await asyncio.sleep(self.response_delay_s)
         return self._json(message)
 
     async def _edit_message(self, request: web.Request) -> web.Response:

@@ -71,6 +71,7 @@ class SlackStandIn:
         per_channel_rate: float = 1.0,
         burst: int = 3,
         retry_after_s: int | None = None,
+        response_delay_s: float = 0.0,
     ) -> None:
         self.token = token
         self.team_id = team_id
@@ -78,6 +79,9 @@ class SlackStandIn:
         self.per_channel_rate = per_channel_rate
         self.burst = burst
         self.retry_after_s = retry_after_s  # None: the honest wait rounded up; tests use 0
+        # Seconds a posted message waits before the answer goes back (it is already in
+        # ``posts``): a client killed in this window posted without learning the ts.
+        self.response_delay_s = response_delay_s
 
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.violations: list[Violation] = []
@@ -330,6 +334,8 @@ class SlackStandIn:
         message = self._message(channel, ts, params)
         self.messages[(channel, ts)] = message
         self.posts.append({"channel": channel, "ts": ts, "params": params})
+        if self.response_delay_s > 0:
+            await asyncio.sleep(self.response_delay_s)
         return self._reply({"ok": True, "channel": channel, "ts": ts, "message": message})
 
     async def _update(self, params: dict[str, Any]) -> web.Response:
