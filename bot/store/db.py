@@ -30,7 +30,13 @@ def create_engine(url: str) -> AsyncEngine:
         db = parsed.database or ""
         if db and db != ":memory:":
             Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 15})
+        # One connection: SQLite has one writer at a time anyway, and 32
+        # concurrent polls each opening their own connection ended in
+        # "database is locked" under load (bench/poll.py). Sessions queue on
+        # the pool instead, in order, and the busy timeout covers other processes.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=120
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -62,7 +68,10 @@ def describe_db_error(exc: BaseException, url: str) -> str:
     if "file is not a database" in low or "malformed" in low:
         return f"the SQLite file behind {where} is corrupt or not a database; move it away and restart"
     if "database is locked" in low:
-        return f"the SQLite file behind {where} is locked by another process; stop it and retry"
+        return (
+            f"the SQLite file behind {where} stayed locked (another process is writing to it, "
+            "or one transaction ran too long); stop the other process or retry"
+        )
     if "unable to open database" in low:
         return f"cannot open the SQLite file behind {where}; check the path and permissions"
     if "connect" in low or "refused" in low or "password authentication" in low:

@@ -299,56 +299,82 @@ class Store:
             return []
         source = stories[0][0].source
         assert all(st.source == source for st, _, _ in stories), "one source per call"
-        keys = [st.key for st, _, _ in stories]
-        urls = [st.url for st, _, _ in stories if st.url]
-        out: list[StoredStory] = []
+        # One row per key (a feed may repeat an item); the first wins.
+        batch = list({st.key: (st, m, f) for st, m, f in reversed(stories)}.values())[::-1]
+        urls = list({st.url for st, _, _ in batch if st.url})
         async with self.session() as s, s.begin():
-            seen_keys: set[str] = set()
-            for chunk in _chunks(keys, 500):
-                seen_keys.update(
-                    (
-                        await s.scalars(
-                            select(StoryRow.key).where(
-                                StoryRow.source == source, StoryRow.key.in_(chunk)
-                            )
-                        )
-                    ).all()
-                )
             seen_urls: dict[str, int] = {}
             for chunk in _chunks(urls, 500):
                 for sid, url in (
                     await s.execute(select(StoryRow.id, StoryRow.url).where(StoryRow.url.in_(chunk)))
                 ).all():
                     seen_urls.setdefault(url, sid)
-            for story, match, flagged in stories:
-                if story.key in seen_keys:
-                    continue
-                seen_keys.add(story.key)
-                dup = seen_urls.get(story.url) if story.url else None
-                stmt = (
-                    self._insert(StoryRow)
-                    .values(
-                        source=story.source,
-                        key=story.key,
-                        url=story.url,
-                        title=story.title,
-                        summary=story.summary,
-                        published=story.published,
-                        first_seen=now,
-                        flagged=flagged and dup is None,
-                        duplicate_of=dup,
-                        match=match.to_json() if match else None,
-                    )
-                    .on_conflict_do_nothing(index_elements=["source", "key"])
-                    .returning(StoryRow.id)
-                )
-                new_id = await s.scalar(stmt)
-                if new_id is None:  # another worker stored it first
-                    continue
-                if story.url and dup is None:
-                    seen_urls[story.url] = new_id
-                out.append(StoredStory(new_id, story, match, now, dup is not None))
+            # Primaries first: stories whose URL is new, the first of each URL in
+            # this batch. Later ones with the same URL point at them.
+            primaries: list[tuple[Story, Match | None, bool]] = []
+            repeats: list[tuple[Story, Match | None, bool]] = []
+            batch_urls: set[str] = set()
+            for item in batch:
+                url = item[0].url
+                if url and (url in seen_urls or url in batch_urls):
+                    repeats.append(item)
+                else:
+                    primaries.append(item)
+                    if url:
+                        batch_urls.add(url)
+            ids = await self._insert_stories(s, primaries, seen_urls, now)
+            for (story, _, _), new_id in zip(primaries, ids):
+                if new_id is not None and story.url:
+                    seen_urls.setdefault(story.url, new_id)
+            repeat_ids = await self._insert_stories(s, repeats, seen_urls, now)
+        out: list[StoredStory] = []
+        for (story, match, _), new_id in zip(primaries + repeats, ids + repeat_ids):
+            if new_id is None:  # stored before (or by another worker just now)
+                continue
+            dup = story.url in seen_urls and seen_urls[story.url] != new_id if story.url else False
+            out.append(StoredStory(new_id, story, match, now, dup))
+        order = {st.key: i for i, (st, _, _) in enumerate(batch)}
+        out.sort(key=lambda x: order[x.story.key])
         return out
+
+    async def _insert_stories(
+        self,
+        s: AsyncSession,
+        items: Sequence[tuple[Story, Match | None, bool]],
+        seen_urls: dict[str, int],
+        now: datetime,
+    ) -> list[int | None]:
+        """Multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING: one round trip per
+        200 stories instead of one per story. Returns the new id per item, None
+        for an item whose (source, key) was already stored."""
+        result: list[int | None] = []
+        for chunk in _chunks(list(items), 200):
+            rows = []
+            for story, match, flagged in chunk:
+                dup = seen_urls.get(story.url) if story.url else None
+                rows.append(
+                    {
+                        "source": story.source,
+                        "key": story.key,
+                        "url": story.url,
+                        "title": story.title,
+                        "summary": story.summary,
+                        "published": story.published,
+                        "first_seen": now,
+                        "flagged": flagged and dup is None,
+                        "duplicate_of": dup,
+                        "match": match.to_json() if match else None,
+                    }
+                )
+            stmt = (
+                self._insert(StoryRow)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["source", "key"])
+                .returning(StoryRow.id, StoryRow.key)
+            )
+            by_key = {key: sid for sid, key in (await s.execute(stmt)).all()}
+            result.extend(by_key.get(story.key) for story, _, _ in chunk)
+        return result
 
     @_guard
     async def unseen_keys(self, source: str, keys: Sequence[str]) -> set[str]:
@@ -748,7 +774,10 @@ def match_from_json(data: dict[str, Any] | None) -> Match | None:
     )
 
 
-def _chunks(items: Sequence[str], n: int) -> Iterable[Sequence[str]]:
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], n: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
 

@@ -101,6 +101,8 @@ class StoryRow(Base):
     # The same article seen earlier under another source or key: never alerted twice.
     duplicate_of: Mapped[int | None] = mapped_column(BigId, nullable=True)
     match: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The event this story reports: the id of the cluster's first story.
+    cluster_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
 
 
 class SubscriptionRow(Base):
@@ -128,6 +130,9 @@ class DeliveryRow(Base):
     story_id: Mapped[int] = mapped_column(BigId, ForeignKey("stories.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    # "post" a new alert, or "update" the alert already posted for the story's
+    # cluster in this channel ("also reported by ...").
+    kind: Mapped[str] = mapped_column(String(16), default="post", server_default="post")
     message_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
