@@ -53,6 +53,7 @@ WINDOW = timedelta(days=4)  # stories further apart are different events ...
 WINDOW_SAME_DEAL = timedelta(days=10)  # ... unless amount and parties agree
 SPAN = timedelta(days=2)  # from a cluster's first story (its event) to any later copy
 BEST_LINK = 0.6  # cluster score = this * best link + (1 - this) * average link
+INDEX_WORDS = 8  # a new story looks up clusters by its this-many rarest headline words
 RARE = 0.5  # a word is "rare" above half the maximum rarity (idf/scale)
 THRESHOLD = 0.45  # pair_score at or above which two stories are the same event
 AMOUNT_TOLERANCE = 0.01  # "$6.6B" vs "$6.60B": the same; "$420M" vs "$483M": not
@@ -314,11 +315,21 @@ class TokenStats:
 
     docs: int = 0
     df: dict[str, int] = field(default_factory=dict)
+    # Memoised token-set weights; valid for one ``docs`` value (frozensets cache
+    # their hash, so a lookup is cheap).  Cleared whenever a document is added.
+    _weights: dict[frozenset[str], float] = field(default_factory=dict, repr=False)
 
     def add(self, sig: EventSignature) -> None:
         self.docs += 1
         for tok in sig.text_tokens:
             self.df[tok] = self.df.get(tok, 0) + 1
+        self._weights.clear()
+
+    def weight(self, toks: frozenset[str]) -> float:
+        w = self._weights.get(toks)
+        if w is None:
+            w = self._weights[toks] = sum(self.idf(t) for t in toks)
+        return w
 
     def idf(self, tok: str) -> float:
         # Smoothed; never below a floor so that with tiny corpora shared common
@@ -347,10 +358,11 @@ def _weight(toks: Iterable[str], stats: TokenStats) -> float:
 
 def _overlap(a: frozenset[str], b: frozenset[str], stats: TokenStats) -> tuple[float, float]:
     """(weighted Jaccard, weighted containment of the smaller in the larger)."""
-    shared = _weight(a & b, stats)
-    if shared == 0.0:
+    common = a & b
+    if not common:
         return 0.0, 0.0
-    wa, wb = _weight(a, stats), _weight(b, stats)
+    shared = _weight(common, stats)
+    wa, wb = stats.weight(a), stats.weight(b)
     return shared / (wa + wb - shared), shared / min(wa, wb)
 
 
@@ -461,6 +473,11 @@ def pair_score(a: EventSignature, b: EventSignature, stats: TokenStats | None = 
     """Probability-like 0..1 that two stories report the same event (0 when vetoed)."""
     if veto(a, b) is not None:
         return 0.0
+    return _evidence(a, b, stats)
+
+
+def _evidence(a: EventSignature, b: EventSignature, stats: TokenStats | None) -> float:
+    """:func:`pair_score` without the veto check (callers that already checked)."""
     if a.title_key and a.title_key == b.title_key or a.link and a.link == b.link:
         return 1.0  # an exact copy (syndication, re-post)
     f = features(a, b, stats or _UNIFORM)
@@ -503,7 +520,7 @@ def cluster_score(new: EventSignature, cluster: Cluster, stats: TokenStats | Non
         why = veto(new, member)
         if why in ("stage", "parallel", "amount", "round"):
             return 0.0
-        scores.append(pair_score(new, member, stats) if why is None else 0.0)
+        scores.append(_evidence(new, member, stats) if why is None else 0.0)
     return BEST_LINK * max(scores) + (1.0 - BEST_LINK) * sum(scores) / len(scores)
 
 
@@ -541,7 +558,13 @@ class Clusterer:
         self._now: datetime | None = None
 
     def candidates(self, sig: EventSignature) -> list[Cluster]:
-        keys = set(sig.title_tokens) | {"party:" + p for p in sig.parties}
+        """Clusters sharing a party, the link, or one of the story's rarer headline words.
+
+        Common words ("AI", a giant's name) would make every cluster a candidate;
+        a same-event copy always shares at least one uncommon word or a party.
+        """
+        rare = sorted(sig.title_tokens, key=lambda t: (-self.stats.idf(t), t))[:INDEX_WORDS]
+        keys = set(rare) | {"party:" + p for p in sig.parties}
         if sig.link:
             keys.add("link:" + sig.link)
         ids: set[str] = set()

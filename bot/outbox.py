@@ -29,6 +29,13 @@ log = structlog.get_logger("alliance.outbox")
 GLOBAL_MARGIN = 0.9
 
 
+class _Wait:
+    """The delivery must wait (an update whose original post is not out yet)."""
+
+
+_WAIT = _Wait()
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxPolicy:
     batch: int = 200
@@ -153,12 +160,18 @@ class OutboxWorker:
         per_platform: float,
     ) -> datetime | None:
         """Post one delivery; return when to retry the channel, or None to go on."""
-        bound = log.bind(channel=d.channel, delivery=d.id, story=d.story_id)
-        message = await self._render(d.story_id)
-        if message is None:
-            await self.store.mark_failed(d.id, "the story no longer exists")
+        bound = log.bind(channel=d.channel, delivery=d.id, story=d.story_id, kind=d.kind)
+        plan = await self._prepare(d)
+        if isinstance(plan, _Wait):
+            # The event's first alert in this channel is not out yet.
+            until = self.now() + timedelta(seconds=30)
+            await self.store.mark_retry(d.id, "waiting for the event's first alert", until, count_attempt=False)
+            return None
+        if isinstance(plan, str):
+            await self.store.mark_failed(d.id, plan)
             stats.failed += 1
             return None
+        message, target = plan
         wait = max(
             self._pacer.reserve(f"ch:{d.channel}", per_channel),
             self._pacer.reserve(f"pf:{ref.platform}", per_platform),
@@ -166,7 +179,10 @@ class OutboxWorker:
         if wait > 0:
             await self.sleep(wait)
         try:
-            result = await adapter.post(ref, message, idempotency_key=f"alliance-{d.id}")
+            if target is None:
+                result = await adapter.post(ref, message, idempotency_key=f"alliance-{d.id}")
+            else:
+                result = await adapter.update(ref, target, message)
         except DeliveryError as exc:
             return await self._failed(d, exc, stats, bound)
         except AllianceError as exc:
@@ -179,6 +195,35 @@ class OutboxWorker:
         stats.sent += 1
         bound.info("alert delivered", message_id=result.message_id)
         return None
+
+    async def _prepare(self, d: Delivery) -> tuple[AlertMessage, str | None] | str | _Wait:
+        """What to send: (message, None) to post, (message, message id) to edit,
+        a string to record as a permanent failure, or _WAIT."""
+        if d.kind != "update":
+            message = await self._render(d.story_id)
+            return (message, None) if message is not None else "the story no longer exists"
+        stored = await self.store.story(d.story_id)
+        if stored is None or stored.cluster_id is None:
+            return "the story no longer exists"
+        original = (await self.store.posts_of(stored.cluster_id)).get(d.channel)
+        if original is None or original.status == "failed" or (
+            original.status == "sent" and not original.message_id
+        ):
+            return "there is no alert for this event in the channel to update"
+        if original.status != "sent":
+            return _WAIT
+        first = await self.store.story(stored.cluster_id)
+        if first is None:
+            return "the story no longer exists"
+        members = await self.store.cluster_members(stored.cluster_id)
+        # Every outlet but the first one, in the order they reported it; the
+        # update is rendered from the whole cluster, so it is the same whichever
+        # update row runs last (and a retried one changes nothing).
+        outlets = tuple(
+            dict.fromkeys(m.story.source for m in members if m.story.source != first.story.source)
+        )
+        assert original.message_id is not None
+        return to_alert(first, also_reported_by=outlets), original.message_id
 
     async def _failed(
         self, d: Delivery, exc: DeliveryError, stats: DrainStats, bound: structlog.typing.FilteringBoundLogger

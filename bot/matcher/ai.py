@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.matcher.tokens import any_in, first_match, positions
+from bot.matcher.tokens import any_in, word_start_scanner
 
 AI_KEYWORDS = re.compile(
     r"(?<![A-Za-z])(?:AI|A\.I\.|AGI|GenAI|genAI|LLMs?|GPUs?|ML)(?![a-z])"
@@ -67,6 +67,9 @@ _AI_KEYWORD_STARTS: tuple[str, ...] = (
 )
 
 
+_AI_KEYWORD_SCAN = word_start_scanner(_AI_KEYWORD_STARTS)
+
+
 def ai_phrase_low(text: str, low: str | None) -> bool:
     """``ai_phrase(text)``; ``low`` is ``safe_lower(text)`` (None: plain regex)."""
     if low is not None and not any_in(low, _AI_PHRASE_LITS):
@@ -78,4 +81,10 @@ def ai_keyword_low(text: str, low: str | None) -> re.Match[str] | None:
     """``ai_keyword(text)``; ``low`` is ``safe_lower(text)`` (None: plain regex)."""
     if low is None:
         return AI_KEYWORDS.search(text)
-    return first_match(AI_KEYWORDS, text, positions(low, _AI_KEYWORD_STARTS))
+    # Every alternative starts at a word start ("\b" or "(?<![A-Za-z])" before a letter).
+    match = AI_KEYWORDS.match
+    for s in _AI_KEYWORD_SCAN.finditer(" " + low):
+        m = match(text, s.start())
+        if m is not None:
+            return m
+    return None

@@ -13,7 +13,7 @@ from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, normalize
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
-from bot.matcher.tokens import any_in, has_money, safe_lower, word_set
+from bot.matcher.tokens import any_in, has_money, safe_lower, word_set, words_of_lower
 from bot.matcher.watchlist import Watchlist, WatchHit
 from bot.types import EVENT_TYPES, Amount, Evidence, EventType, Match, Story
 
@@ -90,34 +90,46 @@ _STRATEGIC_RULES = frozenset({"funding:invests-in", "funding:investment-in", "fu
 _STRENGTH = {"strong": 0.85, "medium": 0.55}
 
 
-@dataclass(slots=True)
 class _FieldView:
-    """One field, normalised, with its lazily computed runs and amounts."""
+    """One field, normalised, with its lazily computed words, runs and amounts."""
 
-    name: Field
-    norm: NormText
-    watch: Watchlist
-    text: str = ""
-    low: str | None = None  # tokens.safe_lower(text): exact lowercase prefilters, or None
-    _slots: Slots | None = None
-    _amounts: list[AmountHit] | None = None
-    _words: frozenset[str] | None = None
-    _watch_hits: list[WatchHit] | None = None
+    __slots__ = ("name", "norm", "watch", "text", "lower", "low", "_slots", "_amounts", "_words",
+                 "_watch_hits")
 
-    def __post_init__(self) -> None:
-        self.text = self.norm.text
-        self.low = safe_lower(self.text)
+    def __init__(self, name: Field, original: str, watch: Watchlist) -> None:
+        self.name = name
+        self.watch = watch
+        if original.isascii():
+            # normalize() is the identity on ASCII text; build the NormText only if evidence needs it.
+            self.norm: NormText | None = None
+            self.text = original
+            self.lower = original.lower()
+            self.low: str | None = self.lower  # safe_lower: ASCII text is always safe
+        else:
+            norm = normalize(original)
+            self.norm = norm
+            text = norm.text
+            self.text = text
+            self.lower = text.lower()
+            self.low = safe_lower(text)
+        self._slots: Slots | None = None
+        self._amounts: list[AmountHit] | None = None
+        self._words: set[str] | None = None
+        self._watch_hits: list[WatchHit] | None = None
 
     @property
-    def words(self) -> frozenset[str]:
+    def words(self) -> set[str]:
+        """The field's word set (tokens.word_set), from C-level string operations."""
         if self._words is None:
-            self._words = word_set(self.text, self.low)
+            self._words = words_of_lower(self.lower)
         return self._words
 
     def hits(self) -> list[Hit]:
-        if not self.text:
+        text = self.text
+        if not text:
             return []
-        return find_hits(self.text, self.name, self.words, has_money(self.text, self.words), self.low)
+        words = self.words
+        return find_hits(text, self.name, words, has_money(text, words), self.low)
 
     @property
     def watch_hits(self) -> list[WatchHit]:
@@ -138,8 +150,11 @@ class _FieldView:
         return self._amounts
 
     def evidence(self, signal: str, start: int, end: int) -> Evidence:
-        a, b = self.norm.span(start, end)
-        return Evidence(signal, self.name, a, b, self.norm.original[a:b])
+        norm = self.norm
+        if norm is None:
+            return Evidence(signal, self.name, start, end, self.text[start:end])
+        a, b = norm.span(start, end)
+        return Evidence(signal, self.name, a, b, norm.original[a:b])
 
 
 def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
@@ -189,14 +204,23 @@ class Matcher:
 
     # -- public ---------------------------------------------------------------------------
     def classify(self, story: Story) -> Match:
-        title = _FieldView("title", normalize(story.title), self.watchlist)
-        summary = _FieldView("summary", normalize(story.summary or ""), self.watchlist)
+        title = _FieldView("title", story.title, self.watchlist)
+        summary = _FieldView("summary", story.summary or "", self.watchlist)
         signals: list[str] = []
         evidence: list[Evidence] = []
 
         ai = self._ai(title, summary, signals, evidence)
+        # The summary adds an event only when the title has none (feeds often carry a
+        # vague headline over a factual first sentence); otherwise it only adds details.
+        title_hits = title.hits()
+        summary_hits: list[Hit] | None = None
+        if not title_hits:
+            summary_hits = summary.hits()
+            if not summary_hits:
+                # No trigger anywhere: no event, parties, amount or round work at all.
+                return Match(ai=ai, confidence=0.0, evidence=tuple(evidence), signals=tuple(signals))
         parties = _Parties()
-        kept = self._events(title, summary, parties, signals)
+        kept = self._events(title, summary, title_hits, summary_hits, parties, signals)
         found = {h.rule.event for h in kept}
         if self._strategic(kept, parties):
             # GUIDE: "Amazon invests $4B in Anthropic" is both funding and partnership.
@@ -231,14 +255,16 @@ class Matcher:
     def _ai(self, title: _FieldView, summary: _FieldView, signals: list[str],
             evidence: list[Evidence]) -> bool:
         for view in (title, summary):
-            if view.text and (not view.words.isdisjoint(AI_WORDS) or ai_phrase_low(view.text, view.low)):
-                m = ai_keyword_low(view.text, view.low)
+            text = view.text
+            if text and (not view.words.isdisjoint(AI_WORDS) or ai_phrase_low(text, view.low)):
+                m = ai_keyword_low(text, view.low)
                 if m is not None:
                     signals.append("ai:keyword")
                     evidence.append(view.evidence("ai:keyword", m.start(), m.end()))
                     return True
+        ai_first_words = self._ai_first_words
         for view in (title, summary):
-            if not view.text or view.words.isdisjoint(self._ai_first_words):
+            if not view.text or view.words.isdisjoint(ai_first_words):
                 continue
             for hit in view.watch_hits:
                 if hit.entry.ai_first:
@@ -248,16 +274,8 @@ class Matcher:
         return False
 
     # -- events ---------------------------------------------------------------------------
-    def _events(self, title: _FieldView, summary: _FieldView, parties: _Parties,
-                signals: list[str]) -> list[Hit]:
-        title_hits = title.hits()
-        # The summary adds an event only when the title has none (feeds often carry a
-        # vague headline over a factual first sentence); otherwise it only adds details.
-        summary_hits: list[Hit] | None = None
-        if not title_hits:
-            summary_hits = summary.hits()
-            if not summary_hits:
-                return []
+    def _events(self, title: _FieldView, summary: _FieldView, title_hits: list[Hit],
+                summary_hits: list[Hit] | None, parties: _Parties, signals: list[str]) -> list[Hit]:
         if _promo(title):
             signals.append("veto:promo")
             return []

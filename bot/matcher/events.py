@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.matcher.tokens import find_iter, positions
+from bot.matcher.tokens import find_iter, positions, word_start_scanner
 from bot.types import EventType
 
 Strength = Literal["strong", "medium"]
@@ -364,8 +364,41 @@ _STARTS: dict[str, tuple[str, ...]] = {
         "acqui", "to acquire", "will acquire", "buys", "bought", "to buy", "purchase", "snap",
         "snatch", "scoop", "swallows", "takes over", "took over", "nab", "absorb",
     ),
+    "funding:seeks-amount": ("seek",),
+    "funding:backs": ("backs",),
+    "funding:stake": (
+        "take", "taking", "took", "to take", "buy", "bought", "acquire", "pick", "equity stake",
+    ),
+    "funding:valuation-change": ("doubl", "tripl", "quadrupl", "boost", "ups"),
+    "funding:unicorn": ("become",),
+    "partnership:partners-with": ("partner",),
+    "partnership:partner-to": ("partner",),
+    "partnership:partnership": ("partnership",),
+    "partnership:team-up": ("team",),
+    "partnership:join-forces": ("join",),
+    "partnership:collaborate": ("collaborat",),
+    "partnership:license-tech": ("licen",),
+    "partnership:join-program": ("join",),
+    "partnership:alliance": (
+        "form", "launch", "new", "announce", "build", "creat", "unveil", "joint venture",
+    ),
+    "partnership:expand-ties": (
+        "expand", "deepen", "strengthen", "extend", "broaden", "renew", "boost",
+    ),
+    "partnership:as-partner": ("as ",),
+    "partnership:taps": ("tap",),
+    "partnership:commits": ("commit",),
+    "partnership:with-deal": ("with",),
+    "acquisition:noun": ("acqui", "takeover", "buyout"),
+    "acquisition:merge": ("merg", "to merge", "post-merger"),
+    "acquisition:sells-to": ("sell", "sold", "to sell"),
+    "acquisition:deal-to-acquire": ("deal", "agreement", "offer", "bid", "intent"),
+    "acquisition:gets-acquired": ("get", "got", "be", "is", "was"),
 }
 _RULE_STARTS: dict[str, tuple[str, ...]] = _STARTS
+# Every alternative of these rules starts with "\b" before a letter, so only word starts
+# need trying (tokens.word_start_scanner).
+_RULE_SCAN: dict[str, re.Pattern[str]] = {k: word_start_scanner(v) for k, v in _STARTS.items()}
 # Every BACKGROUND_BEFORE match contains one of these (lowercase) literals.
 _BACKGROUND_LITS: tuple[str, ...] = (
     "after", "since", "following", "which", "once", "previously", "formerly", "recently",
@@ -438,9 +471,13 @@ def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[st
     for w in words & _GATE_WORDS:
         mask |= _WORD_BITS[w]
     hits: list[Hit] = []
+    padded = None if low is None else " " + low
     for rule in _candidates(mask, field == "title", money):
-        starts = _RULE_STARTS.get(rule.signal) if low is not None else None
-        found = rule.regex.finditer(text) if starts is None else find_iter(rule.regex, text, positions(low, starts))
+        scan = _RULE_SCAN.get(rule.signal) if padded is not None else None
+        if scan is None:
+            found = rule.regex.finditer(text)
+        else:
+            found = find_iter(rule.regex, text, [s.start() for s in scan.finditer(padded)])
         for m in found:
             if rule.role == "acq" and _AMOUNT_NEXT.match(text, m.end()):
                 continue  # "nabs $3M" is a raise, not a purchase

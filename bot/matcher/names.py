@@ -10,7 +10,8 @@ followed by a surname), AI product names and generic words are not organisations
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 _TOKEN = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)"
 _RUN = re.compile(rf"(?<![\w$€£¥₹.,'’-]){_TOKEN}(?:\s(?:of\s|de\s)?{_TOKEN})*")
@@ -103,8 +104,9 @@ FIRST_NAMES: frozenset[str] = frozenset(
 _HYPHEN_ADJ = re.compile(r"-(?:backed|based|owned|led|founded|funded|focused|powered|made|native)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
+class Run(NamedTuple):
+    """A capitalised run: ``text`` sits at ``start:end`` of its field (a tuple: cheap to build)."""
+
     start: int
     end: int
     text: str
@@ -122,24 +124,43 @@ def runs(text: str) -> list[Run]:
     return out
 
 
+# Token kinds for _split_run (a pure function of the token, cached: names recur across stories).
+_NORMAL, _BREAK, _STOP, _OF_DE = 0, 1, 2, 3
+
+
+@lru_cache(maxsize=8192)
+def _token_kind(tok: str) -> int:
+    low = _clean(tok).casefold()
+    if low in ("of", "de"):
+        return _OF_DE
+    if low in STOP:
+        return _STOP
+    if _POSSESSIVE.search(tok.rstrip(".,;:!?")) or _HYPHEN_ADJ.search(tok):
+        return _BREAK
+    return _NORMAL
+
+
 def _split_run(text: str, base: int, chunk: str, out: list[Run]) -> None:
     # Walk tokens; a stop word (or a possessive token that is a place) ends the current piece.
+    # A _RUN chunk is tokens joined by single whitespace characters, so ``split`` yields
+    # them and their offsets follow from their lengths.
     piece_start: int | None = None
     piece_end = 0
-    for tm in re.finditer(r"\S+", chunk):
-        tok = tm.group()
-        low = _clean(tok).casefold()
-        if low in STOP or low in ("of", "de"):
-            if low in ("of", "de") and piece_start is not None:
-                continue  # "Department of Energy": keep going, decided by what follows
-            if piece_start is not None:
+    pos = 0
+    for tok in chunk.split():
+        start = pos
+        end = pos + len(tok)
+        pos = end + 1
+        kind = _token_kind(tok)
+        if kind >= _STOP:
+            if kind == _STOP and piece_start is not None:
                 _emit(text, base + piece_start, base + piece_end, out)
                 piece_start = None
-            continue
+            continue  # "of"/"de": "Department of Energy": keep going, decided by what follows
         if piece_start is None:
-            piece_start = tm.start()
-        piece_end = tm.end()
-        if _POSSESSIVE.search(tok.rstrip(".,;:!?")) or _HYPHEN_ADJ.search(tok):
+            piece_start = start
+        piece_end = end
+        if kind == _BREAK:
             # "Amazon's Ring": the possessor is its own run; "Sequoia-backed" too.
             _emit(text, base + piece_start, base + piece_end, out)
             piece_start = None
@@ -147,14 +168,18 @@ def _split_run(text: str, base: int, chunk: str, out: list[Run]) -> None:
         _emit(text, base + piece_start, base + piece_end, out)
 
 
+_KEEP_DOT = re.compile(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.)$")
+_TRAIL_OF = re.compile(r"\s+(?:of|de)$")
+
+
 def _emit(text: str, start: int, end: int, out: list[Run]) -> None:
     raw = text[start:end]
     # Trim trailing punctuation, possessive and "of"/"de" that lost their right-hand side.
     trimmed = raw.rstrip(".,;:!?\"'’")
-    if raw.endswith(".") and re.search(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.)$", raw):
+    if raw.endswith(".") and _KEEP_DOT.search(raw):
         trimmed = raw  # "U.S." / "People Inc." keep their dots
     trimmed = _POSSESSIVE.sub("", trimmed)
-    trimmed = re.sub(r"\s+(?:of|de)$", "", trimmed)
+    trimmed = _TRAIL_OF.sub("", trimmed)
     if trimmed:
         out.append(Run(start, start + len(trimmed), trimmed))
 
@@ -163,6 +188,7 @@ def is_adjective_run(run: Run) -> bool:
     return _HYPHEN_ADJ.search(run.text) is not None
 
 
+@lru_cache(maxsize=8192)
 def is_org_like(name: str) -> bool:
     """Could ``name`` (a run's text) be an organisation rather than a place/person/product?"""
     folded = name.casefold()

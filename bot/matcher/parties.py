@@ -52,6 +52,9 @@ _APPOSITIVE_START = re.compile(
 )
 
 
+_BACKED_BY = re.compile(r"(?i:backed by|with backing from)\s+")
+
+
 @dataclass(frozen=True, slots=True)
 class Slots:
     """Runs of one text and helpers to read slots around a position."""
@@ -190,7 +193,7 @@ class Slots:
 
     def investors_leading(self) -> list[Run]:
         """Headline-initial "Backed by X and Y, Acme raises ..."."""
-        m = re.match(r"(?i:backed by|with backing from)\s+", self.text)
+        m = _BACKED_BY.match(self.text)
         if m is None:
             return []
         first = self.object_after(m.end(), skip_prep=False, limit=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.matcher.tokens import first_match, positions
+from bot.matcher.tokens import word_start_scanner
 
 _ROUND = re.compile(
     r"""
@@ -25,6 +25,7 @@ _ROUND = re.compile(
 
 # Every _ROUND match starts with one of these lowercase literals.
 _ROUND_STARTS = ("pre", "series", "seed", "strategic", "debt", "credit", "loan", "growth", "bridge")
+_ROUND_SCAN = word_start_scanner(_ROUND_STARTS)
 
 
 def find_round(text: str, low: str | None = None) -> tuple[str, int, int] | None:
@@ -35,7 +36,13 @@ def find_round(text: str, low: str | None = None) -> tuple[str, int, int] | None
     if low is None:
         m = _ROUND.search(text)
     else:
-        m = first_match(_ROUND, text, positions(low, _ROUND_STARTS))
+        # Every _ROUND match starts with "\b" before a letter: try its word starts in order.
+        m = None
+        match = _ROUND.match
+        for s in _ROUND_SCAN.finditer(" " + low):
+            m = match(text, s.start())
+            if m is not None:
+                break
     if m is None:
         return None
     return _label(m), m.start(), m.end()

@@ -51,12 +51,12 @@ def word_set(text: str, low: str | None = None) -> frozenset[str]:
     return frozenset(words_of_lower(low))
 
 
-def has_money(text: str, words: frozenset[str]) -> bool:
+_MONEY_CHAR = re.compile("[" + re.escape(MONEY_CHARS) + "]")
+
+
+def has_money(text: str, words: frozenset[str] | set[str]) -> bool:
     """Could ``text`` contain a money amount?"""
-    for c in MONEY_CHARS:
-        if c in text:
-            return True
-    return not words.isdisjoint(MONEY_WORDS)
+    return _MONEY_CHAR.search(text) is not None or not words.isdisjoint(MONEY_WORDS)
 
 
 # ---- lowercase prefilters -----------------------------------------------------------------
@@ -123,3 +123,44 @@ def find_iter(regex: re.Pattern[str], text: str, starts: list[int]) -> list[re.M
             out.append(m)
             end = m.end()
     return out
+
+
+# ---- word-start scanners ------------------------------------------------------------------
+# For a pattern whose every match begins at a word start (``\b`` or ``(?<![A-Za-z])`` before
+# a letter) with one of some lowercase literals (each beginning with an ASCII letter), the
+# offsets worth trying are those where a literal occurs in the safe lowercase copy and the
+# character before is not an ASCII lowercase letter.  (On a safe_lower copy a character
+# lowers to an ASCII letter only if it is one: U+0130 and U+212A are the exceptions, and
+# safe_lower refuses them.)  One regex finds them all in a single C-level pass: it matches
+# the character *before* each such offset (the text is padded with one space), so the
+# engine only stops at non-letters, and it consumes one character, so no offset is skipped.
+def _trie(words: list[str]) -> str:
+    root: dict[str, dict] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return emit(root)
+
+
+def word_start_scanner(literals: tuple[str, ...]) -> re.Pattern[str]:
+    """A scanner for ``word_starts``; every literal must start with an ASCII letter."""
+    for lit in literals:
+        if not ("a" <= lit[:1] <= "z"):
+            raise ValueError(f"literal must start with a lowercase ASCII letter: {lit!r}")
+    return re.compile(r"[^a-z](?=" + _trie(sorted(set(literals))) + ")")
+
+
+def word_starts(scanner: re.Pattern[str], low: str) -> list[int]:
+    """Sorted offsets in ``low`` where a literal of ``scanner`` starts after a non-letter."""
+    return [m.start() for m in scanner.finditer(" " + low)]

@@ -81,6 +81,7 @@ class StoredStory:
     match: Match | None
     first_seen: datetime
     duplicate: bool
+    cluster_id: int | None = None  # the id of the first story of its event
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class Delivery:
     story_id: int
     channel: str
     status: str
+    kind: str
     message_id: str | None
     attempts: int
     last_error: str | None
@@ -377,6 +379,32 @@ class Store:
         return result
 
     @_guard
+    async def set_cluster(self, story_id: int, cluster_id: int) -> None:
+        async with self.session() as s, s.begin():
+            await s.execute(
+                update(StoryRow).where(StoryRow.id == story_id).values(cluster_id=cluster_id)
+            )
+
+    @_guard
+    async def cluster_members(self, cluster_id: int) -> list[StoredStory]:
+        async with self.session() as s:
+            q = (
+                select(StoryRow)
+                .where(StoryRow.cluster_id == cluster_id)
+                .order_by(StoryRow.first_seen, StoryRow.id)
+            )
+            return [_stored(r) for r in (await s.scalars(q)).all()]
+
+    @_guard
+    async def posts_of(self, story_id: int) -> dict[str, Delivery]:
+        """The alert posts queued for a story, by channel (what cluster updates edit)."""
+        async with self.session() as s:
+            q = select(DeliveryRow).where(
+                DeliveryRow.story_id == story_id, DeliveryRow.kind == "post"
+            )
+            return {r.channel: _delivery(r) for r in (await s.scalars(q)).all()}
+
+    @_guard
     async def unseen_keys(self, source: str, keys: Sequence[str]) -> set[str]:
         """The keys of ``source`` not stored yet (so only new items are matched)."""
         seen: set[str] = set()
@@ -471,7 +499,9 @@ class Store:
     # ---- outbox --------------------------------------------------------------
 
     @_guard
-    async def enqueue(self, story_id: int, channels: Iterable[str], now: datetime) -> int:
+    async def enqueue(
+        self, story_id: int, channels: Iterable[str], now: datetime, *, kind: str = "post"
+    ) -> int:
         """Queue one delivery per channel; a (story, channel) pair is queued once, ever."""
         n = 0
         async with self.session() as s, s.begin():
@@ -481,6 +511,7 @@ class Store:
                     .values(
                         story_id=story_id,
                         channel=channel,
+                        kind=kind,
                         status="pending",
                         attempts=0,
                         next_attempt_at=now,
@@ -750,7 +781,12 @@ def _stored(row: StoryRow) -> StoredStory:
         published=row.published,
     )
     return StoredStory(
-        row.id, story, match_from_json(row.match), row.first_seen, row.duplicate_of is not None
+        row.id,
+        story,
+        match_from_json(row.match),
+        row.first_seen,
+        row.duplicate_of is not None,
+        row.cluster_id,
     )
 
 
