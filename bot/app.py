@@ -157,7 +157,7 @@ class App:
         fs = fetch_settings(s)
         session = create_session(fs)
         self._session = session
-        fetcher = Fetcher(session, fs)
+        fetcher = Fetcher(session, fs, clock=self.now)
         self._parser = ParserPool(workers=_parse_workers())
         self._bound_parser = _BoundParser(self._parser, s.poll.max_entries)
         self.adapters = {"console": ConsoleAdapter(self.stdout)}

@@ -213,5 +213,9 @@ def _clean(value: str, max_len: int) -> str:
     if not unicodedata.is_normalized("NFKC", value):
         value = unicodedata.normalize("NFKC", value)
     value = strip_invisible(value)
+    if "\ufffd" in value:
+        # U+FFFD marks bytes the decoder could not read: noise in a post and a
+        # hole in keyword matching, so it is dropped rather than shown.
+        value = value.replace("\ufffd", " ")
     value = " ".join(value.split())
     return truncate(value, max_len)

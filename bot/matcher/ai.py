@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.matcher.tokens import any_in, word_start_scanner
+from bot.matcher.tokens import literal_rx, word_start_scanner
 
 AI_KEYWORDS = re.compile(
     r"(?<![A-Za-z])(?:AI|A\.I\.|AGI|GenAI|genAI|LLMs?|GPUs?|ML)(?![a-z])"
@@ -68,11 +68,12 @@ _AI_KEYWORD_STARTS: tuple[str, ...] = (
 
 
 _AI_KEYWORD_SCAN = word_start_scanner(_AI_KEYWORD_STARTS)
+_AI_PHRASE_LITS_RX = literal_rx(_AI_PHRASE_LITS)
 
 
 def ai_phrase_low(text: str, low: str | None) -> bool:
     """``ai_phrase(text)``; ``low`` is ``safe_lower(text)`` (None: plain regex)."""
-    if low is not None and not any_in(low, _AI_PHRASE_LITS):
+    if low is not None and _AI_PHRASE_LITS_RX.search(low) is None:
         return False
     return _AI_PHRASE.search(text) is not None
 

@@ -50,8 +50,7 @@ def _alt(words: list[str]) -> str:
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE_RE = _alt(list(_SCALE))
-_AMOUNT = re.compile(
-    rf"""
+_AMOUNT_BODY = rf"""
     (?<![\w$€£¥₹])
     (?:(?P<pre>{_alt(list(_PREFIX))})\s?)?
     (?P<num>{_NUM})
@@ -59,9 +58,18 @@ _AMOUNT = re.compile(
     (?:[\s-]?(?P<scale>{_SCALE_RE})(?![a-z]))?
     (?:\+)?
     (?:[\s-](?P<suf>{_alt(list(_SUFFIX))})(?![a-z]))?
-    """,
-    re.VERBOSE | re.IGNORECASE,
+    """
+_AMOUNT = re.compile(_AMOUNT_BODY, re.VERBOSE | re.IGNORECASE)
+# Every _AMOUNT match has its number starting at the start of a digit run (no prefix: the
+# lookbehind rejects a preceding digit; a prefix never ends in one) at most _LEAD characters
+# after the match start (the longest prefix, "U.S.$", plus one space).  So the scan can jump
+# from digit run to digit run: ``_AMOUNT_NEAR.match(text, s)`` is the leftmost _AMOUNT match
+# starting in s .. s+_LEAD (the lazy skip tries each start in order), group "amt".
+_LEAD = max(len(p) for p in _PREFIX) + 1
+_AMOUNT_NEAR = re.compile(
+    rf"(?s:.{{0,{_LEAD}}}?)(?P<amt>{_AMOUNT_BODY})", re.VERBOSE | re.IGNORECASE
 )
+_DIGIT_RUN = re.compile(r"\d\d*")  # starts with a class: the engine skips to digits in C
 # Cheap gate: no digit, no amount.
 _DIGIT = re.compile(r"\d")
 
@@ -99,15 +107,27 @@ def find_amounts(text: str, low: str | None = None) -> list[AmountHit]:
     """Every money amount in ``text`` with a currency, left to right."""
     if not _has_digit(text):
         return []
+    # Same matches as ``_AMOUNT.finditer(text)``: ``pos`` is where finditer would resume;
+    # no match can start before ``run start - _LEAD`` of the next digit run at or after it.
     hits: list[AmountHit] = []
-    for m in _AMOUNT.finditer(text):
-        hit = _hit(text, m)
+    pos = 0
+    near = _AMOUNT_NEAR.match
+    for run in _DIGIT_RUN.finditer(text):
+        d = run.start()
+        if d < pos:
+            continue
+        m = near(text, max(pos, d - _LEAD))
+        if m is None:
+            continue
+        start, end = m.span("amt")
+        pos = end
+        hit = _hit(text, m, start, end)
         if hit is not None:
             hits.append(hit)
     return hits
 
 
-def _hit(text: str, m: re.Match[str]) -> AmountHit | None:
+def _hit(text: str, m: re.Match[str], start: int, end: int) -> AmountHit | None:
     pre, suf, scale = m.group("pre"), m.group("suf"), m.group("scale")
     if pre is None and suf is None:
         return None  # a bare number ("10 gigawatts", "1,000 businesses")
@@ -117,7 +137,6 @@ def _hit(text: str, m: re.Match[str]) -> AmountHit | None:
     value = float(m.group("num").replace(",", ""))
     if scale:
         value *= _SCALE[scale.lower()]
-    start, end = m.start(), m.end()
     return AmountHit(start, end, round(value, 2), currency, bool(scale), _is_valuation(text, start, end))
 
 

@@ -13,7 +13,7 @@ from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, normalize
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
-from bot.matcher.tokens import any_in, has_money, safe_lower, word_set, words_of_lower
+from bot.matcher.tokens import has_money, literal_rx, safe_lower, word_set, words_of_lower
 from bot.matcher.watchlist import Watchlist, WatchHit
 from bot.types import EVENT_TYPES, Amount, Evidence, EventType, Match, Story
 
@@ -64,15 +64,25 @@ _LAWSUIT_LITS = ("sues", "sued", "suing", "lawsuit", "class action", "verdict")
 _TRADE_LITS = ("trade", "ceasefire", "peace", "plea deal", "make a deal")
 
 
-def _search(regex: re.Pattern[str], lits: tuple[str, ...], view: _FieldView) -> bool:
-    if view.low is not None and not any_in(view.low, lits):
+_PROMO_LITS_RX = literal_rx(_PROMO_LITS)
+_IPO_LITS_RX = literal_rx(_IPO_LITS)
+_FUND_CLOSE_LITS_RX = literal_rx(_FUND_CLOSE_LITS)
+_GRANTS_LITS_RX = literal_rx(_GRANTS_LITS)
+_ADVICE_LITS_RX = literal_rx(_ADVICE_LITS)
+_LAWSUIT_LITS_RX = literal_rx(_LAWSUIT_LITS)
+_TRADE_LITS_RX = literal_rx(_TRADE_LITS)
+
+
+def _search(regex: re.Pattern[str], lits_rx: re.Pattern[str], view: _FieldView) -> bool:
+    """``regex.search(view.text)``, skipped when the lowercase copy lacks every literal."""
+    if view.low is not None and lits_rx.search(view.low) is None:
         return False
     return regex.search(view.text) is not None
 
 
 def _promo(view: _FieldView) -> bool:
     low = view.low
-    if low is not None and not any_in(low, _PROMO_LITS) and not ("at " in low and "20" in low):
+    if low is not None and _PROMO_LITS_RX.search(low) is None and not ("at " in low and "20" in low):
         return False
     return _PROMO.search(view.text) is not None
 
@@ -321,19 +331,19 @@ class Matcher:
 
     def _vetoes(self, title: _FieldView, signals: list[str]) -> set[EventType]:
         out: set[EventType] = set()
-        if _search(_IPO, _IPO_LITS, title):
+        if _search(_IPO, _IPO_LITS_RX, title):
             out.add("funding")
             signals.append("veto:ipo")
-        if _search(_FUND_CLOSE, _FUND_CLOSE_LITS, title) or _search(_GRANTS, _GRANTS_LITS, title):
+        if _search(_FUND_CLOSE, _FUND_CLOSE_LITS_RX, title) or _search(_GRANTS, _GRANTS_LITS_RX, title):
             out.add("funding")
             signals.append("veto:fund-or-grant")
-        if _search(_ADVICE, _ADVICE_LITS, title):
+        if _search(_ADVICE, _ADVICE_LITS_RX, title):
             out.add("funding")
             signals.append("veto:advice")
-        if _search(_LAWSUIT, _LAWSUIT_LITS, title):
+        if _search(_LAWSUIT, _LAWSUIT_LITS_RX, title):
             out.add("funding")
             signals.append("veto:lawsuit")
-        if _search(_TRADE, _TRADE_LITS, title):
+        if _search(_TRADE, _TRADE_LITS_RX, title):
             out.add("partnership")
             signals.append("veto:trade-deal")
         return out

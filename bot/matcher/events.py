@@ -438,15 +438,15 @@ def _candidates(mask: int, title: bool, money: bool) -> tuple[Rule, ...]:
     return rules
 
 
+# One C-level search for "some literal lies wholly inside low[a:start]" (plain literals: the
+# pos/endpos window means exactly what ``find(lit, a, start)`` means).
+_BACKGROUND_LITS_RX = re.compile("|".join(re.escape(lit) for lit in _BACKGROUND_LITS))
+
+
 def _background(text: str, low: str | None, start: int) -> bool:
     a = max(0, start - 40)
-    if low is not None:
-        find = low.find
-        for lit in _BACKGROUND_LITS:
-            if find(lit, a, start) >= 0:
-                break
-        else:
-            return False
+    if low is not None and _BACKGROUND_LITS_RX.search(low, a, start) is None:
+        return False
     return BACKGROUND_BEFORE.search(text, a, start) is not None
 
 

@@ -172,14 +172,18 @@ _KEEP_DOT = re.compile(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.)$")
 _TRAIL_OF = re.compile(r"\s+(?:of|de)$")
 
 
-def _emit(text: str, start: int, end: int, out: list[Run]) -> None:
-    raw = text[start:end]
+@lru_cache(maxsize=8192)
+def _trim(raw: str) -> str:
     # Trim trailing punctuation, possessive and "of"/"de" that lost their right-hand side.
     trimmed = raw.rstrip(".,;:!?\"'’")
     if raw.endswith(".") and _KEEP_DOT.search(raw):
         trimmed = raw  # "U.S." / "People Inc." keep their dots
     trimmed = _POSSESSIVE.sub("", trimmed)
-    trimmed = _TRAIL_OF.sub("", trimmed)
+    return _TRAIL_OF.sub("", trimmed)
+
+
+def _emit(text: str, start: int, end: int, out: list[Run]) -> None:
+    trimmed = _trim(text[start:end])
     if trimmed:
         out.append(Run(start, start + len(trimmed), trimmed))
 

@@ -77,11 +77,20 @@ def safe_lower(text: str) -> str | None:
     return text.lower()
 
 
+def literal_rx(literals: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern that finds any of ``literals``: ``rx.search(low)`` is ``any_in(low, literals)``."""
+    return re.compile("|".join(re.escape(lit) for lit in literals))
+
+
+_ANY_IN: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
 def any_in(low: str, literals: tuple[str, ...]) -> bool:
-    for lit in literals:
-        if lit in low:
-            return True
-    return False
+    """Does some literal occur in ``low``?  (One C-level search over a literal alternation.)"""
+    rx = _ANY_IN.get(literals)
+    if rx is None:
+        rx = _ANY_IN[literals] = literal_rx(literals)
+    return rx.search(low) is not None
 
 
 def positions(low: str, literals: tuple[str, ...]) -> list[int]:

@@ -34,8 +34,10 @@ def create_engine(url: str) -> AsyncEngine:
         # concurrent polls each opening their own connection ended in
         # "database is locked" under load (bench/poll.py). Sessions queue on
         # the pool instead, in order, and the busy timeout covers other processes.
+        # The busy timeout can be set in the URL (``?timeout=5``); 30 s otherwise.
+        connect_args = {} if "timeout" in parsed.query else {"timeout": 30}
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=120
+            url, connect_args=connect_args, pool_size=1, max_overflow=0, pool_timeout=120
         )
 
         @event.listens_for(engine.sync_engine, "connect")
