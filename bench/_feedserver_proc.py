@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import json
 import socket
 import sys
 from collections import Counter

@@ -14,7 +14,7 @@ def format_amount(amount: Amount | None) -> str | None:
     if amount is None:
         return None
     v = amount.value
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):  # noqa: B007 - used after
         if v >= size:
             num = f"{v / size:.2f}".rstrip("0").rstrip(".")
             break

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.errors import AllianceError, ConfigError, StoreError
+from bot.errors import ConfigError, StoreError
 from bot.settings import AppConfig, load_config
 from bot.types import PollStats, Result
 
@@ -101,9 +101,7 @@ def watchlist_path(config: AppConfig) -> Path:
 
 def _classify(args: argparse.Namespace) -> int:
     from bot.classify_cli import run_classify
-    from bot.matcher import Matcher
-
-    from bot.matcher import load_watchlist
+    from bot.matcher import Matcher, load_watchlist
 
     config = load_config(args.config)
     matcher = Matcher(load_watchlist(watchlist_path(config)))
@@ -157,9 +155,9 @@ def story_json(stats: PollStats) -> list[dict[str, object]]:
 
 
 def print_results(results: list[Result[PollStats]], *, as_json: bool, out: TextIO) -> None:
+    from adapters.base import AlertMessage
     from adapters.console import render_text
     from bot.alerts import format_amount
-    from adapters.base import AlertMessage
 
     flagged = 0
     for r in results:

@@ -53,7 +53,8 @@ WINDOW = timedelta(days=4)  # stories further apart are different events ...
 WINDOW_SAME_DEAL = timedelta(days=10)  # ... unless amount and parties agree
 SPAN = timedelta(days=2)  # from a cluster's first story (its event) to any later copy
 BEST_LINK = 0.6  # cluster score = this * best link + (1 - this) * average link
-INDEX_WORDS = 8  # a new story looks up clusters by its this-many rarest headline words
+INDEX_WORDS = 12  # a new story looks up clusters by its this-many rarest headline words
+INDEX_RARITY = 0.3  # ... ignoring words so common (idf/scale below this) they match everything
 RARE = 0.5  # a word is "rare" above half the maximum rarity (idf/scale)
 THRESHOLD = 0.45  # pair_score at or above which two stories are the same event
 AMOUNT_TOLERANCE = 0.01  # "$6.6B" vs "$6.60B": the same; "$420M" vs "$483M": not
@@ -563,7 +564,9 @@ class Clusterer:
         Common words ("AI", a giant's name) would make every cluster a candidate;
         a same-event copy always shares at least one uncommon word or a party.
         """
-        rare = sorted(sig.title_tokens, key=lambda t: (-self.stats.idf(t), t))[:INDEX_WORDS]
+        scale = self.stats.scale
+        rare = [t for t in sorted(sig.title_tokens, key=lambda t: (-self.stats.idf(t), t))[:INDEX_WORDS]
+                if self.stats.idf(t) / scale >= INDEX_RARITY]
         keys = set(rare) | {"party:" + p for p in sig.parties}
         if sig.link:
             keys.add("link:" + sig.link)

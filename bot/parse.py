@@ -102,11 +102,11 @@ def _check_body(body: object) -> bytes:
 
 def _transcode_wide(body: bytes) -> bytes | None:
     """UTF-16/32 documents re-encoded as UTF-8, so every later check is byte-based."""
-    for prefix, codec in _UTF16_32_BOMS:
+    for prefix, codec in _UTF16_32_BOMS:  # noqa: B007 - used after the loop
         if body.startswith(prefix):
             break
     else:
-        for prefix, codec in _UTF16_NO_BOM:
+        for prefix, codec in _UTF16_NO_BOM:  # noqa: B007 - used after the loop
             if body.startswith(prefix):
                 break
         else:

@@ -90,7 +90,7 @@ class Or:
     nodes: tuple[Node, ...]
 
 
-Node = Union[Term, Not, And, Or]
+Node = Union[Term, Not, And, Or]  # noqa: UP007 - a runtime alias of forward references
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.matcher.watchlist import Watchlist
-from bot.query import And, Node, Not, Or, Query, Resolver, Term, parse_query
+from bot.query import Node, Not, Or, Query, Resolver, Term, parse_query
 from bot.store.store import Subscription
 from bot.types import Match, Story
 

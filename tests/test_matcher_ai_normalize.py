@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ MATCHER = Matcher(load_watchlist(default_watchlist_path()))
 
 
 def story(title: str, summary: str = "") -> Story:
-    return Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=timezone.utc))
+    return Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=UTC))
 
 
 def classify(title: str, summary: str = "") -> Match:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ MATCHER = Matcher(load_watchlist(default_watchlist_path()))
 
 
 def classify(title: str, summary: str = "") -> Match:
-    return MATCHER.classify(Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    return MATCHER.classify(Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=UTC)))
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.matcher import Matcher, Watchlist, default_watchlist_path, load_watchlist
 from bot.types import Match, Story
@@ -10,7 +10,7 @@ MATCHER = Matcher(WATCH)
 
 
 def classify(title: str, summary: str = "", matcher: Matcher = MATCHER) -> Match:
-    return matcher.classify(Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    return matcher.classify(Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=UTC)))
 
 
 def test_funding_raiser_first_then_investors() -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from bot.query import Resolver
+from bot.query import Resolver, parse_query
 from bot.route import Router, anchors
-from bot.query import parse_query
 from bot.store.store import Subscription
 from bot.types import Amount, Match, Story
 

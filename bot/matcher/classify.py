@@ -8,12 +8,20 @@ from typing import Literal
 
 from bot.matcher.ai import AI_WORDS, ai_keyword_low, ai_phrase_low
 from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
-from bot.matcher.events import Hit, find_hits
+from bot.matcher.events import ALL_GATE_WORDS, Hit, find_hits
 from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, normalize
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
-from bot.matcher.tokens import has_money, literal_rx, safe_lower, word_set, words_of_lower
+from bot.matcher.tokens import (
+    _MONEY_CHAR,
+    MONEY_WORDS,
+    literal_rx,
+    safe_lower,
+    word_set,
+    word_start_scanner,
+    words_of_lower,
+)
 from bot.matcher.watchlist import Watchlist, WatchHit
 from bot.types import EVENT_TYPES, Amount, Evidence, EventType, Match, Story
 
@@ -64,6 +72,39 @@ _LAWSUIT_LITS = ("sues", "sued", "suing", "lawsuit", "class action", "verdict")
 _TRADE_LITS = ("trade", "ceasefire", "peace", "plea deal", "make a deal")
 
 
+def _fast_constructor(cls: type, names: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """A positional constructor for a frozen slots dataclass that skips the generated
+    ``__init__``'s per-field ``object.__setattr__`` indirection (it costs microseconds per
+    story).  Only used when ``cls`` has exactly the fields ``names``, in order, all plain
+    slots, and no ``__post_init__``; otherwise the class itself is returned (same result).
+    """
+    import dataclasses
+    import types
+
+    try:
+        ok = (
+            tuple(f.name for f in dataclasses.fields(cls)) == names
+            and not hasattr(cls, "__post_init__")
+            and all(isinstance(cls.__dict__.get(n), types.MemberDescriptorType) for n in names)
+        )
+    except TypeError:
+        ok = False
+    if not ok:
+        return cls
+    env = {"_new": object.__new__, "_cls": cls}
+    env.update({f"_set_{n}": cls.__dict__[n].__set__ for n in names})
+    body = "".join(f"    _set_{n}(o, {n})\n" for n in names)
+    exec(f"def make({', '.join(names)}):\n    o = _new(_cls)\n{body}    return o\n", env)
+    return env["make"]
+
+
+# Positional: (ai, events, parties, amount, round, confidence, evidence, signals).
+_match = _fast_constructor(
+    Match, ("ai", "events", "parties", "amount", "round", "confidence", "evidence", "signals")
+)
+# Positional: (signal, field, start, end, quote).
+_evidence = _fast_constructor(Evidence, ("signal", "field", "start", "end", "quote"))
+
 _PROMO_LITS_RX = literal_rx(_PROMO_LITS)
 _IPO_LITS_RX = literal_rx(_IPO_LITS)
 _FUND_CLOSE_LITS_RX = literal_rx(_FUND_CLOSE_LITS)
@@ -78,6 +119,35 @@ def _search(regex: re.Pattern[str], lits_rx: re.Pattern[str], view: _FieldView) 
     if view.low is not None and lits_rx.search(view.low) is None:
         return False
     return regex.search(view.text) is not None
+
+
+# Vetoes whose every alternative starts with "\b" before one of these lowercase literals:
+# try the regex only at those word starts (tokens.word_start_scanner) instead of scanning.
+_IPO_SCAN = word_start_scanner(
+    ("ipo", "initial public offering", "go", "file", "direct listing", "public", "stock market",
+     "market", "s-1")
+)
+_GRANTS_SCAN = word_start_scanner(("grant", "prize", "scholarship", "fellowship", "award"))
+_ADVICE_SCAN = word_start_scanner(
+    ("how to", "need to", "tips ", "guide to", "should you", "when to", "ways to", "time to")
+)
+_LAWSUIT_SCAN = word_start_scanner(("sues", "sued", "suing", "lawsuit", "class action", "verdict"))
+_TRADE_SCAN = word_start_scanner(
+    ("trade ", "free trade", "ceasefire", "peace ", "plea deal", "make a deal")
+)
+
+
+def _scan_search(regex: re.Pattern[str], scan: re.Pattern[str], view: _FieldView,
+                 padded: str | None) -> bool:
+    """``regex.search(view.text) is not None``; ``padded`` is " " + view.low (or None)."""
+    if padded is None:
+        return regex.search(view.text) is not None
+    match = regex.match
+    text = view.text
+    for s in scan.finditer(padded):
+        if match(text, s.start()) is not None:
+            return True
+    return False
 
 
 def _promo(view: _FieldView) -> bool:
@@ -103,7 +173,7 @@ _STRENGTH = {"strong": 0.85, "medium": 0.55}
 class _FieldView:
     """One field, normalised, with its lazily computed words, runs and amounts."""
 
-    __slots__ = ("name", "norm", "watch", "text", "lower", "low", "_slots", "_amounts", "_words",
+    __slots__ = ("name", "norm", "watch", "text", "lower", "low", "words", "_slots", "_amounts",
                  "_watch_hits")
 
     def __init__(self, name: Field, original: str, watch: Watchlist) -> None:
@@ -122,24 +192,21 @@ class _FieldView:
             self.text = text
             self.lower = text.lower()
             self.low = safe_lower(text)
+        # The field's word set (tokens.word_set); every field with text needs it.
+        self.words: set[str] = words_of_lower(self.lower) if original else set()
         self._slots: Slots | None = None
         self._amounts: list[AmountHit] | None = None
-        self._words: set[str] | None = None
         self._watch_hits: list[WatchHit] | None = None
-
-    @property
-    def words(self) -> set[str]:
-        """The field's word set (tokens.word_set), from C-level string operations."""
-        if self._words is None:
-            self._words = words_of_lower(self.lower)
-        return self._words
 
     def hits(self) -> list[Hit]:
         text = self.text
         if not text:
             return []
         words = self.words
-        return find_hits(text, self.name, words, has_money(text, words), self.low)
+        money = _MONEY_CHAR.search(text) is not None or not words.isdisjoint(MONEY_WORDS)
+        if not money and words.isdisjoint(ALL_GATE_WORDS):
+            return []  # find_hits' own first test, before the call
+        return find_hits(text, self.name, words, money, self.low)
 
     @property
     def watch_hits(self) -> list[WatchHit]:
@@ -162,9 +229,9 @@ class _FieldView:
     def evidence(self, signal: str, start: int, end: int) -> Evidence:
         norm = self.norm
         if norm is None:
-            return Evidence(signal, self.name, start, end, self.text[start:end])
+            return _evidence(signal, self.name, start, end, self.text[start:end])
         a, b = norm.span(start, end)
-        return Evidence(signal, self.name, a, b, norm.original[a:b])
+        return _evidence(signal, self.name, a, b, norm.original[a:b])
 
 
 def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
@@ -172,16 +239,29 @@ def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
     base = runs(text)
     if not hits:
         return base
-    out = [r for r in base if not any(h.start < r.end and r.start < h.end and
-                                       not (r.start <= h.start and r.end >= h.end and r.end - r.start > h.end - h.start)
-                                       for h in hits)]
+    out: list[Run] = []
+    for r in base:
+        rs, re_ = r.start, r.end
+        for h in hits:
+            hs, he = h.start, h.end
+            if hs < re_ and rs < he and not (rs <= hs and re_ >= he and re_ - rs > he - hs):
+                break  # overlaps a watchlist mention it does not strictly contain
+        else:
+            out.append(r)
     covered = [(r.start, r.end) for r in out]
     for h in hits:
-        if any(a <= h.start and h.end <= b for a, b in covered):
-            continue  # inside a longer unknown name ("Samsung Electronics America"): keep the longer
-        out.append(Run(h.start, h.end, text[h.start : h.end]))
-    out.sort(key=lambda r: r.start)
+        hs, he = h.start, h.end
+        for a, b in covered:
+            if a <= hs and he <= b:
+                break  # inside a longer unknown name ("Samsung Electronics America"): keep the longer
+        else:
+            out.append(Run(hs, he, text[hs:he]))
+    out.sort(key=_run_start)
     return out
+
+
+def _run_start(r: Run) -> int:
+    return r.start
 
 
 @dataclass(slots=True)
@@ -189,6 +269,10 @@ class _Parties:
     raisers: list[str] = field(default_factory=list)
     investors: list[str] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        """``bool(self.ordered())``: some party was recorded."""
+        return bool(self.raisers or self.investors or self.others)
 
     def ordered(self) -> list[str]:
         seen: set[str] = set()
@@ -206,6 +290,7 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
+        self._canon_cache: dict[str, str] = {}
         # First words (lowercased) of AI-first spellings: a cheap gate before the regex.
         self._ai_first_words = frozenset(
             word_set(s.split()[0]) and next(iter(word_set(s.split()[0])))
@@ -228,7 +313,7 @@ class Matcher:
             summary_hits = summary.hits()
             if not summary_hits:
                 # No trigger anywhere: no event, parties, amount or round work at all.
-                return Match(ai=ai, confidence=0.0, evidence=tuple(evidence), signals=tuple(signals))
+                return _match(ai, (), (), None, None, 0.0, tuple(evidence), tuple(signals))
         parties = _Parties()
         kept = self._events(title, summary, title_hits, summary_hits, parties, signals)
         found = {h.rule.event for h in kept}
@@ -238,7 +323,7 @@ class Matcher:
             signals.append("partnership:strategic-investment")
         events = tuple(e for e in EVENT_TYPES if e in found)
         if not events:
-            return Match(ai=ai, confidence=0.0, evidence=tuple(evidence), signals=tuple(signals))
+            return _match(ai, (), (), None, None, 0.0, tuple(evidence), tuple(signals))
         for h in kept:
             view = title if h.field == "title" else summary
             evidence.append(view.evidence(h.rule.signal, h.start, h.end))
@@ -250,15 +335,9 @@ class Matcher:
         for s in strengths:
             miss *= 1.0 - s
         confidence = (1.0 - miss) * (1.0 if ai else 0.9)
-        return Match(
-            ai=ai,
-            events=events,
-            parties=tuple(parties.ordered()),
-            amount=amount,
-            round=rnd,
-            confidence=min(confidence, 0.99),
-            evidence=tuple(evidence),
-            signals=tuple(dict.fromkeys(signals)),
+        return _match(
+            ai, events, tuple(parties.ordered()), amount, rnd, min(confidence, 0.99),
+            tuple(evidence), tuple(dict.fromkeys(signals)),
         )
 
     # -- ai -------------------------------------------------------------------------------
@@ -331,19 +410,21 @@ class Matcher:
 
     def _vetoes(self, title: _FieldView, signals: list[str]) -> set[EventType]:
         out: set[EventType] = set()
-        if _search(_IPO, _IPO_LITS_RX, title):
+        padded = None if title.low is None else " " + title.low
+        if _scan_search(_IPO, _IPO_SCAN, title, padded):
             out.add("funding")
             signals.append("veto:ipo")
-        if _search(_FUND_CLOSE, _FUND_CLOSE_LITS_RX, title) or _search(_GRANTS, _GRANTS_LITS_RX, title):
+        if (_search(_FUND_CLOSE, _FUND_CLOSE_LITS_RX, title)
+                or _scan_search(_GRANTS, _GRANTS_SCAN, title, padded)):
             out.add("funding")
             signals.append("veto:fund-or-grant")
-        if _search(_ADVICE, _ADVICE_LITS_RX, title):
+        if _scan_search(_ADVICE, _ADVICE_SCAN, title, padded):
             out.add("funding")
             signals.append("veto:advice")
-        if _search(_LAWSUIT, _LAWSUIT_LITS_RX, title):
+        if _scan_search(_LAWSUIT, _LAWSUIT_SCAN, title, padded):
             out.add("funding")
             signals.append("veto:lawsuit")
-        if _search(_TRADE, _TRADE_LITS_RX, title):
+        if _scan_search(_TRADE, _TRADE_SCAN, title, padded):
             out.add("partnership")
             signals.append("veto:trade-deal")
         return out
@@ -357,7 +438,14 @@ class Matcher:
 
     # -- parties --------------------------------------------------------------------------
     def _canon(self, run: Run) -> str:
-        return self.watchlist.canonical(run.text)
+        # watchlist.canonical is a pure function of the name; names recur across stories.
+        cache = self._canon_cache
+        name = cache.get(run.text)
+        if name is None:
+            if len(cache) > 20_000:
+                cache.clear()
+            name = cache[run.text] = self.watchlist.canonical(run.text)
+        return name
 
     def _is_investor(self, name: str) -> bool:
         entry = self.watchlist.lookup(name)
@@ -444,13 +532,13 @@ class Matcher:
 
     def _fallback_parties(self, kept: list[Hit], title: _FieldView, summary: _FieldView,
                           parties: _Parties) -> None:
-        if parties.ordered():
+        if parties:
             return
         for view in (title, summary):
             for r in view.slots.org_runs()[:3]:
                 if view.name == "title" or self.watchlist.lookup(r.text):
                     parties.others.append(self._canon(r))
-            if parties.ordered():
+            if parties:
                 return
 
     def _strategic(self, kept: list[Hit], parties: _Parties) -> bool:

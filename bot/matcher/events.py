@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.matcher.tokens import find_iter, positions, word_start_scanner
 from bot.types import EventType
@@ -450,15 +450,27 @@ def _background(text: str, low: str | None, start: int) -> bool:
     return BACKGROUND_BEFORE.search(text, a, start) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One rule match in one field (a tuple: cheap to build)."""
+
     rule: Rule
     field: Literal["title", "summary"]
     start: int
     end: int
 
 
-def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[str],
+# Per rule, what the hot loop needs: (rule, bound match, bound finditer, bound scanner
+# finditer or None, "acq" role?).
+_RUN_INFO: dict[str, tuple[Rule, object, object, object, bool]] = {
+    r.signal: (
+        r, r.regex.match, r.regex.finditer,
+        _RULE_SCAN[r.signal].finditer if r.signal in _RULE_SCAN else None, r.role == "acq",
+    )
+    for r in RULES
+}
+
+
+def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[str] | set[str],
               money: bool, low: str | None = None) -> list[Hit]:
     """Every rule match in ``text`` (one per rule and position), skipping background clauses.
 
@@ -472,16 +484,31 @@ def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[st
         mask |= _WORD_BITS[w]
     hits: list[Hit] = []
     padded = None if low is None else " " + low
+    bg_lits = _BACKGROUND_LITS_RX.search
+    bg = BACKGROUND_BEFORE.search
     for rule in _candidates(mask, field == "title", money):
-        scan = _RULE_SCAN.get(rule.signal) if padded is not None else None
-        if scan is None:
-            found = rule.regex.finditer(text)
+        _, match, finditer, scan, acq = _RUN_INFO[rule.signal]
+        if scan is None or padded is None:
+            found = finditer(text)
         else:
-            found = find_iter(rule.regex, text, [s.start() for s in scan.finditer(padded)])
+            # tokens.find_iter over the rule's word starts, inlined.
+            found = []
+            end = 0
+            for s in scan(padded):
+                p = s.start()
+                if p < end:
+                    continue
+                m = match(text, p)
+                if m is not None:
+                    found.append(m)
+                    end = m.end()
         for m in found:
-            if rule.role == "acq" and _AMOUNT_NEXT.match(text, m.end()):
+            start = m.start()
+            if acq and _AMOUNT_NEXT.match(text, m.end()):
                 continue  # "nabs $3M" is a raise, not a purchase
-            if _background(text, low, m.start()):
+            # _background(text, low, start), inlined.
+            a = start - 40 if start > 40 else 0
+            if (low is None or bg_lits(low, a, start) is not None) and bg(text, a, start) is not None:
                 continue
-            hits.append(Hit(rule, field, m.start(), m.end()))
+            hits.append(Hit(rule, field, start, m.end()))
     return hits

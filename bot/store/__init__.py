@@ -5,8 +5,8 @@ from bot.store.store import (
     Delivery,
     SourceState,
     SourceUpdate,
-    StoredStory,
     Store,
+    StoredStory,
     Subscription,
 )
 

@@ -325,12 +325,12 @@ class Store:
                     if url:
                         batch_urls.add(url)
             ids = await self._insert_stories(s, primaries, seen_urls, now)
-            for (story, _, _), new_id in zip(primaries, ids):
+            for (story, _, _), new_id in zip(primaries, ids, strict=True):
                 if new_id is not None and story.url:
                     seen_urls.setdefault(story.url, new_id)
             repeat_ids = await self._insert_stories(s, repeats, seen_urls, now)
         out: list[StoredStory] = []
-        for (story, match, _), new_id in zip(primaries + repeats, ids + repeat_ids):
+        for (story, match, _), new_id in zip(primaries + repeats, ids + repeat_ids, strict=True):
             if new_id is None:  # stored before (or by another worker just now)
                 continue
             dup = story.url in seen_urls and seen_urls[story.url] != new_id if story.url else False

@@ -8,10 +8,9 @@ Create Date: 2026-11-28
 from __future__ import annotations
 
 import sqlalchemy as sa
-
-from bot.store.tables import UtcDateTime
 from alembic import op
 
+from bot.store.tables import UtcDateTime
 
 revision = "0002"
 down_revision = "0001"
