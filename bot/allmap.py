@@ -185,7 +185,7 @@ def _pack(graph: Any) -> dict[str, tuple[float, float]]:
     row_limit = max(max(sides), math.sqrt(sum(x * x for x in sides) * 1.5) * 1.15)
     out: dict[str, tuple[float, float]] = {}
     x = y = row_h = 0.0
-    for comp, side in zip(comps, sides):
+    for comp, side in zip(comps, sides, strict=True):
         if x > 0 and x + side > row_limit:
             x, y, row_h = 0.0, y - row_h, 0.0
         local = _component_layout(graph.subgraph(comp), comp)

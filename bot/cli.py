@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
     poll.add_argument("--json", action="store_true", help="one JSON object per flagged story")
     sub.add_parser("check-config", help="validate the configuration; exit 2 listing every error")
+    sm = sub.add_parser("summary", help="summarise the period's flagged events from the store")
+    sm.add_argument("--period", default="7d", choices=["24h", "7d", "30d"], help="default 7d")
+    sm.add_argument("--query", default="", help='filter, e.g. "event:funding mistral"')
+    sm.add_argument("--png", metavar="FILE", help="also write the alliance map as a PNG")
+    sm.add_argument("--json", action="store_true", help="print JSON instead of text")
+    cu = sub.add_parser("cluster", help="group JSON-lines stories into same-event clusters")
+    cu.add_argument("file", nargs="?", help="input file (default: stdin)")
     cl = sub.add_parser("classify", help="run the matcher on JSON lines (id, title, summary)")
     cl.add_argument("file", nargs="?", help="input file (default: stdin)")
     cl.add_argument("--explain", action="store_true", help="show which signals fired")
@@ -48,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "classify":
             return _classify(args)
+        if args.command == "cluster":
+            return _cluster(args)
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"alliance-bot: {exc}", file=sys.stderr)
@@ -62,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return asyncio.run(_run(config))
+        if args.command == "summary":
+            return asyncio.run(_summary(config, args))
         return asyncio.run(_poll_once(config, as_json=args.json, out=sys.stdout))
     except StoreError as exc:
         print(f"alliance-bot: {exc}", file=sys.stderr)
@@ -105,14 +116,76 @@ def _classify(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     matcher = Matcher(load_watchlist(watchlist_path(config)))
-    if args.file:
+    stream = _open_input(args.file)
+    try:
+        return run_classify(stream, sys.stdout, matcher=matcher, explain=args.explain)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _open_input(path: str | None) -> TextIO:
+    if not path:
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([(path, f"cannot read: {exc.strerror}")]) from None
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from bot.cluster_cli import run_cluster
+    from bot.matcher import Matcher, load_watchlist
+
+    config = load_config(args.config)
+    matcher = Matcher(load_watchlist(watchlist_path(config)))
+    stream = _open_input(args.file)
+    try:
+        return run_cluster(stream, sys.stdout, matcher=matcher)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+async def _summary(config: AppConfig, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.matcher import load_watchlist
+    from bot.query import QueryError, parse_query
+    from bot.route import watchlist_resolver
+    from bot.store import open_store
+    from bot.summary import PERIODS, build_summary, render_summary_text, summary_json
+
+    watchlist = load_watchlist(watchlist_path(config))
+    try:
+        query = parse_query(args.query or "*", watchlist_resolver(watchlist))
+    except QueryError as exc:
+        print(f"alliance-bot: --query: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    now = datetime.now(UTC)
+    store = await open_store(config.settings.database_url)
+    try:
+        stories = await store.recent_flagged(now - PERIODS[args.period], limit=20000)
+    finally:
+        await store.close()
+    stories = [s for s in stories if s.match is not None and query.matches(s.story, s.match)]
+    watched = {n.lower() for n in watchlist.names()}
+    summary = build_summary(stories, period=args.period, now=now, watched=watched)
+    if args.json:
+        print(json.dumps(summary_json(summary), ensure_ascii=False, indent=2))
+    else:
+        print(render_summary_text(summary))
+    if args.png:
+        from bot.mapimage import summary_png
+
         try:
-            with open(args.file, encoding="utf-8") as f:
-                return run_classify(f, sys.stdout, matcher=matcher, explain=args.explain)
+            with open(args.png, "wb") as f:
+                f.write(summary_png(stories, title=f"AI alliances, last {args.period}"))
         except OSError as exc:
-            print(f"alliance-bot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+            print(f"alliance-bot: cannot write {args.png}: {exc.strerror}", file=sys.stderr)
             return EXIT_FAILED
-    return run_classify(sys.stdin, sys.stdout, matcher=matcher, explain=args.explain)
+        print(f"map written to {args.png}", file=sys.stderr)
+    return EXIT_OK
 
 
 async def _run(config: AppConfig) -> int:

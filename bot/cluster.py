@@ -30,7 +30,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from bot.types import Match, Story
@@ -54,7 +54,8 @@ WINDOW_SAME_DEAL = timedelta(days=10)  # ... unless amount and parties agree
 SPAN = timedelta(days=2)  # from a cluster's first story (its event) to any later copy
 BEST_LINK = 0.6  # cluster score = this * best link + (1 - this) * average link
 INDEX_WORDS = 12  # a new story looks up clusters by its this-many rarest headline words
-INDEX_RARITY = 0.3  # ... ignoring words so common (idf/scale below this) they match everything
+INDEX_RARITY = 0.3  # ... ignoring words so common (idf/scale below this, and seen in more
+# than 20 stories: tiny batches make every shared word look common) they match everything
 RARE = 0.5  # a word is "rare" above half the maximum rarity (idf/scale)
 THRESHOLD = 0.45  # pair_score at or above which two stories are the same event
 AMOUNT_TOLERANCE = 0.01  # "$6.6B" vs "$6.60B": the same; "$420M" vs "$483M": not
@@ -279,7 +280,7 @@ def signature(story: Story, match: Match | None = None, *, id: str | None = None
     """The signature of a story (``match`` adds parties, events, amount, round)."""
     published = story.published
     if published.tzinfo is None:
-        published = published.replace(tzinfo=timezone.utc)
+        published = published.replace(tzinfo=UTC)
     slug, site = url_tokens(story.url)
     bare = frozenset(tokens(story.title))
     title_tokens = bare | slug
@@ -566,7 +567,7 @@ class Clusterer:
         """
         scale = self.stats.scale
         rare = [t for t in sorted(sig.title_tokens, key=lambda t: (-self.stats.idf(t), t))[:INDEX_WORDS]
-                if self.stats.idf(t) / scale >= INDEX_RARITY]
+                if self.stats.df.get(t, 0) <= 20 or self.stats.idf(t) / scale >= INDEX_RARITY]
         keys = set(rare) | {"party:" + p for p in sig.parties}
         if sig.link:
             keys.add("link:" + sig.link)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
 from bot.cluster import cluster_stories
@@ -38,7 +38,7 @@ def _published(value: object) -> datetime:
     except ValueError:
         raise BadLine(f"field 'published' is not an ISO 8601 date: {value[:40]!r}") from None
     # Naive times are UTC, as in the feeds the bot stores.
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def parse_line(line: str) -> Story:

@@ -56,6 +56,28 @@ def _score(s: StoredStory, outlets: int, watched: set[str]) -> float:
     return outlets * 10.0 + min(usd / 1e8, 50.0) + on_watchlist * 5.0
 
 
+def collapse_events(
+    stories: Sequence[StoredStory],
+) -> tuple[list[StoredStory], dict[int, tuple[str, ...]]]:
+    """One story per event (its cluster's first), with every outlet that reported it.
+
+    Summaries count events, not articles: twenty outlets on one deal is one deal
+    that twenty outlets covered.
+    """
+    by_cluster: dict[int, list[StoredStory]] = defaultdict(list)
+    for s in stories:
+        by_cluster[s.cluster_id if s.cluster_id is not None else s.id].append(s)
+    firsts: list[StoredStory] = []
+    outlets: dict[int, tuple[str, ...]] = {}
+    for members in by_cluster.values():
+        members.sort(key=lambda m: (m.first_seen, m.id))
+        first = members[0]
+        firsts.append(first)
+        outlets[first.id] = tuple(dict.fromkeys(m.story.source for m in members))
+    firsts.sort(key=lambda m: (m.first_seen, m.id), reverse=True)
+    return firsts, outlets
+
+
 def build_summary(
     stories: Sequence[StoredStory],
     *,
@@ -67,6 +89,8 @@ def build_summary(
 ) -> Summary:
     watched = watched or set()
     since = now - parse_period(period)
+    if outlets is None:
+        stories, outlets = collapse_events(stories)
     groups: dict[str, list[SummaryItem]] = defaultdict(list)
     raised: dict[str, float] = defaultdict(float)
     orgs: Counter[str] = Counter()
@@ -79,7 +103,7 @@ def build_summary(
         if group is None:
             continue
         deals += 1
-        srcs = (outlets or {}).get(s.id, (s.story.source,))
+        srcs = outlets.get(s.id, (s.story.source,))
         groups[group].append(SummaryItem(s, srcs, _score(s, len(srcs), watched)))
         if "funding" in m.events and m.amount is not None:
             raised[m.amount.currency] += m.amount.value
@@ -126,3 +150,27 @@ def story_line(s: StoredStory, outlets: Sequence[str] = ()) -> str:
     if s.story.url:
         bits.append(s.story.url)
     return " ".join(bits)
+
+
+def summary_json(summary: Summary) -> dict[str, object]:
+    return {
+        "period": summary.period,
+        "since": summary.since.isoformat(),
+        "until": summary.until.isoformat(),
+        "deals": summary.deals,
+        "raised": [{"currency": c, "value": v} for c, v in sorted(summary.raised.items())],
+        "most_active": [{"name": n, "deals": k} for n, k in summary.top_orgs],
+        "groups": {
+            g: [
+                {
+                    "title": i.story.story.title,
+                    "link": i.story.story.url,
+                    "outlets": list(i.outlets),
+                    "score": round(i.score, 2),
+                    **(i.story.match.to_json() if i.story.match else {}),
+                }
+                for i in items
+            ]
+            for g, items in summary.groups.items()
+        },
+    }
