@@ -42,12 +42,16 @@ if str(REPO) not in sys.path:
 
 STEP_S = 60
 BAD_MODES = ("500", "timeout", "garbage", "429", "gzip_bomb", "redirect_loop", "oversized")
+# Each published item is a different event (its own made-up company and
+# amount): the bot clusters same-event stories into one alert, and this
+# benchmark counts alerts, so items must not look like copies of each other.
 TEMPLATES = (
-    "Cohere teams up with Oracle on generative AI (wire {i}-{s})",
-    "Nimbus Robotics raises $12 million Series A to build AI agents (wire {i}-{s})",
-    "Microsoft partners with Mistral AI to bring its models to Azure (wire {i}-{s})",
-    "Anthropic raises $450 million Series C led by Spark Capital (wire {i}-{s})",
+    "{co} teams up with Oracle on generative AI for {n} hospitals",
+    "{co} raises ${n} million Series A to build AI agents",
+    "Microsoft partners with {co} to bring its AI models to {n} countries",
+    "{co} raises ${n} million Series C led by Spark Capital for AI chips",
 )
+SYLLABLES = ("ka", "zu", "rim", "tor", "vex", "lo", "qua", "neb", "sol", "dri", "mav", "pex")
 MIB = 1024 * 1024
 
 
@@ -55,8 +59,18 @@ def publishes(i: int, step: int) -> bool:
     return (i + step) % 3 == 0
 
 
+def company(i: int, step: int) -> str:
+    n = i * 1000 + step
+    parts = []
+    for _ in range(3):
+        n, r = divmod(n, len(SYLLABLES))
+        parts.append(SYLLABLES[r])
+    return "".join(parts).capitalize() + f" {SYLLABLES[(i + step) % len(SYLLABLES)].upper()}"
+
+
 def title(i: int, step: int) -> str:
-    return TEMPLATES[(i + step) % len(TEMPLATES)].format(i=i, s=step)
+    amount = 10 + (i * 37 + step * 11) % 980
+    return TEMPLATES[(i + step) % len(TEMPLATES)].format(co=company(i, step), n=amount)
 
 
 def bad_mode(i: int, step: int) -> str:

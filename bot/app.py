@@ -29,6 +29,7 @@ from adapters.console import ConsoleAdapter
 from bot.commands import COMMANDS, CommandService, apply_override
 from bot.errors import AllianceError, CommandError, ParseError
 from bot.fetch import Fetcher, FetchSettings, create_session
+from bot.events import EventTracker
 from bot.health import HealthPolicy
 from bot.matcher import Matcher, Watchlist, load_watchlist
 from bot.normalize import to_stories
@@ -173,6 +174,7 @@ class App:
             now=self.now,
             rng=random.Random(),
             notify_admin=self.notify_admin,
+            events=EventTracker(self.store, self.now),
         )
         self.outbox = OutboxWorker(self.store, self.adapters, now=self.now)
         self.commands = CommandService(self.store, self, self.now)

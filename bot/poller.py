@@ -16,6 +16,7 @@ from typing import Protocol
 import structlog
 
 from bot.errors import AllianceError, ParseError
+from bot.events import EventTracker
 from bot.health import HealthPolicy, after_failure, after_success, is_due
 from bot.route import Router
 from bot.store.store import SourceState, Store
@@ -80,6 +81,7 @@ class Poller:
         now: Callable[[], datetime],
         rng: random.Random | None = None,
         notify_admin: AdminNotifier | None = None,
+        events: EventTracker | None = None,
     ):
         self.store = store
         self.fetcher = fetcher
@@ -91,6 +93,7 @@ class Poller:
         self.now = now
         self.rng = rng or random.Random()
         self.notify_admin = notify_admin
+        self.events = events
 
     def interval_for(self, state: SourceState) -> float:
         return state.interval_s or self.policy.default_interval_s
@@ -213,6 +216,9 @@ class Poller:
         for s in stored:
             if s.duplicate or not alert_by_key.get(s.story.key) or s.match is None:
                 continue
+            # Every flagged story joins an event, even one too old to alert, so a
+            # later copy of an old event is recognised instead of alerting.
+            cluster_id = await self.events.place(s) if self.events is not None else s.id
             if not alertable(
                 s.story,
                 first_poll=state.first_poll,
@@ -221,7 +227,17 @@ class Poller:
             ):
                 continue
             flagged.append((s.story, s.match))
-            channels = router.route(s.story, s.match)
-            if channels:
-                queued += await self.store.enqueue(s.id, channels, now)
+            queued += await self._deliver(s.id, cluster_id, router.route(s.story, s.match), now)
         return len(stored), len(flagged), queued, tuple(flagged)
+
+    async def _deliver(self, story_id: int, cluster_id: int, channels: list[str], now: datetime) -> int:
+        """A new event is posted; another outlet's story of a known event updates
+        the alert each channel already has, and is posted only where the event
+        was not alerted before (a channel whose query only this story matches)."""
+        if cluster_id == story_id:
+            return await self.store.enqueue(story_id, channels, now) if channels else 0
+        posts = await self.store.posts_of(cluster_id)
+        updates = [ch for ch, d in posts.items() if d.status != "failed"]
+        fresh = [ch for ch in channels if ch not in posts]
+        n = await self.store.enqueue(story_id, updates, now, kind="update") if updates else 0
+        return n + (await self.store.enqueue(story_id, fresh, now) if fresh else 0)

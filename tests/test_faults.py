@@ -106,6 +106,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+STARTUPS = ("Wayve", "Quantexa", "Helsing", "Synthesia", "Aleph Alpha", "Photoroom", "Poolside", "Lovable")
+
+
 def write_config(
     tmp_path: Path,
     sources: dict[str, str],
@@ -281,7 +284,9 @@ async def test_many_faulty_sources_in_one_app(tmp_path: Path) -> None:
                 assert broken.next_poll_at is not None
                 clock.advance_to(broken.next_poll_at + timedelta(seconds=1))
                 expected_alerts.append(
-                    good1.publish(f"Nvidia invests $500 million in Wayve, round {len(waits)}", clock())
+                    good1.publish(  # a different event each round: same-event copies would cluster
+                        f"Nvidia invests ${500 + 37 * len(waits)} million in {STARTUPS[len(waits)]}", clock()
+                    )
                 )
                 before = clock()
                 await app.poll_once(force=False)
