@@ -24,7 +24,7 @@ from typing import TextIO
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from adapters.base import ChannelRef, ChatAdapter
+from adapters.base import AlertMessage, ChannelRef, ChatAdapter
 from adapters.console import ConsoleAdapter
 from bot.commands import COMMANDS, CommandService, apply_override
 from bot.errors import AllianceError, CommandError, ParseError
@@ -285,6 +285,20 @@ class App:
         )
         return result.url, len(feed.entries)
 
+    async def post_notice(self, channel: str, message: AlertMessage) -> bool:
+        """Post a non-story message (a summary's map) straight to a channel."""
+        ref = ChannelRef.parse(channel)
+        adapter = self.adapters.get(ref.platform)
+        if adapter is None:
+            return False
+        key = hashlib.sha256(f"{channel}|{message.title}|{self.now():%Y%m%d%H%M}".encode()).hexdigest()
+        try:
+            await adapter.post(ref, message, idempotency_key="notice-" + key[:24])
+        except AllianceError as exc:
+            log.warning("notice not delivered", channel=channel, error=str(exc))
+            return False
+        return True
+
     async def notify_admin(self, text: str) -> None:
         channel = self.settings.admin.channel
         log.warning("admin notice", notice=text, channel=channel)
@@ -294,8 +308,6 @@ class App:
         adapter = self.adapters.get(ref.platform)
         if adapter is None:
             return
-        from adapters.base import AlertMessage
-
         try:
             await adapter.post(
                 ref,

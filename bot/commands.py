@@ -9,6 +9,7 @@ without a restart through the ``Runtime`` the app provides.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shlex
@@ -18,9 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import structlog
 from pydantic import ValidationError
 
-from adapters.base import CommandInvocation, CommandReply
+from adapters.base import AlertMessage, CommandInvocation, CommandReply
 from bot.channels import ChannelRef
 from bot.commandspec import ArgSpec, CommandSpec
 from bot.durations import format_duration
@@ -29,7 +31,7 @@ from bot.matcher.watchlist import Watchlist
 from bot.query import parse_query
 from bot.route import watchlist_resolver
 from bot.settings import Settings, SourceConfig
-from bot.store.store import SourceState, Store
+from bot.store.store import SourceState, Store, StoredStory
 from bot.summary import PERIODS, build_summary, render_summary_text, story_line
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -141,6 +143,7 @@ SETTABLE = (
     "admin.channel",
 )
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 50
+log = structlog.get_logger("alliance.commands")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -160,6 +163,8 @@ class Runtime(Protocol):
     async def sources_changed(self) -> None: ...
 
     async def routing_changed(self) -> None: ...
+
+    async def post_notice(self, channel: str, message: AlertMessage) -> bool: ...
 
     async def probe_source(self, url: str) -> tuple[str, int]:
         """Fetch and parse ``url`` once: (feed url to store, entries found)."""
@@ -366,7 +371,28 @@ class CommandService:
         stories = [s for s in stories if s.match is not None and query.matches(s.story, s.match)]
         watched = {n.lower() for n in self.runtime.watchlist.names()}
         summary = build_summary(stories, period=period, now=now, watched=watched)
+        if not summary.empty:
+            await self._post_map(inv, stories, period)
         return (render_summary_text(summary), False)
+
+    async def _post_map(self, inv: CommandInvocation, stories: Sequence[StoredStory], period: str) -> None:
+        """The alliance map goes to the channel as its own message with the image.
+
+        Rendering takes a few hundred ms off the event loop; the command was
+        acknowledged already, and a failure costs the picture, not the summary.
+        """
+        from bot.mapimage import summary_png
+
+        title = f"Alliance map, last {period}"
+        try:
+            png = await asyncio.to_thread(summary_png, stories, title=title)
+        except Exception:
+            log.exception("alliance map render failed")
+            return
+        await self.runtime.post_notice(
+            channel_key(inv.channel),
+            AlertMessage(title=title, url="", events=(), summary="", image_png=png),
+        )
 
     async def cmd_digest(self, inv: CommandInvocation) -> CommandReply:
         words = self._words(inv.text) if not inv.options else [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -12,7 +14,7 @@ from adapters.base import AlertMessage, ChannelRef
 from bot.errors import AllianceError
 from bot.query import parse_query
 from bot.route import watchlist_resolver
-from bot.store.store import Digest
+from bot.store.store import Digest, StoredStory
 from bot.summary import PERIODS, build_summary, render_summary_text
 
 if TYPE_CHECKING:
@@ -74,10 +76,17 @@ async def send_due_digests(app: App) -> int:
         watched = {n.lower() for n in app.watchlist.names()}
         summary = build_summary(stories, period=period, now=now, watched=watched)
         title = f"alliance-bot {digest.frequency} digest"
+        png = await _map_png(stories, f"AI alliances, last {period}")
         try:
             await adapter.post(
                 ref,
-                AlertMessage(title=title, url="", events=(), summary=render_summary_text(summary)),
+                AlertMessage(
+                    title=title,
+                    url="",
+                    events=(),
+                    summary=render_summary_text(summary),
+                    image_png=png,
+                ),
                 idempotency_key=f"digest-{digest.channel}-{slot:%Y%m%d%H%M}",
             )
         except AllianceError as exc:
@@ -86,3 +95,15 @@ async def send_due_digests(app: App) -> int:
         await app.store.mark_digest_sent(digest.channel, now)
         sent += 1
     return sent
+
+
+async def _map_png(stories: Sequence[StoredStory], title: str) -> bytes | None:
+    """Render off the event loop (matplotlib takes a few hundred ms); a failed
+    render costs the picture, never the digest."""
+    from bot.mapimage import summary_png
+
+    try:
+        return await asyncio.to_thread(summary_png, stories, title=title)
+    except Exception:
+        log.exception("alliance map render failed")
+        return None

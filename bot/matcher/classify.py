@@ -123,6 +123,9 @@ def _search(regex: re.Pattern[str], lits_rx: re.Pattern[str], view: _FieldView) 
 
 # Vetoes whose every alternative starts with "\b" before one of these lowercase literals:
 # try the regex only at those word starts (tokens.word_start_scanner) instead of scanning.
+# Every _FUND_CLOSE match has whitespace, then "fund" or "funds" ending a word (on the safe
+# lowercase copy a letter can only follow where the text has one).
+_FUND_CLOSE_PRE = re.compile(r"\sfunds?(?![a-z])")
 _IPO_SCAN = word_start_scanner(
     ("ipo", "initial public offering", "go", "file", "direct listing", "public", "stock market",
      "market", "s-1")
@@ -150,11 +153,28 @@ def _scan_search(regex: re.Pattern[str], scan: re.Pattern[str], view: _FieldView
     return False
 
 
+# _PROMO alternatives all start with "\b" before one of these lowercase literals, except the
+# two amount-led ones, which _PROMO_NUM (on the lowercase copy) over-approximates.
+_PROMO_SCAN = word_start_scanner(
+    ("save ", "savings", "ticket", "last chance", "day", "register now", "early bird", "webinar",
+     "podcast", "newsletter", "startups weekly", "the download", "deal days", "on sale",
+     "best deal", "deal alert", "black friday", "prime day", "cyber monday",
+     "how to get the deal", "at ")
+)
+_PROMO_NUM = re.compile(r"\d% off(?![a-z])|\$\d+ off(?![a-z])")
+
+
 def _promo(view: _FieldView) -> bool:
+    """``_PROMO.search(view.text) is not None``."""
     low = view.low
-    if low is not None and _PROMO_LITS_RX.search(low) is None and not ("at " in low and "20" in low):
-        return False
-    return _PROMO.search(view.text) is not None
+    if low is None or _PROMO_NUM.search(low) is not None:
+        return _PROMO.search(view.text) is not None
+    match = _PROMO.match
+    text = view.text
+    for s in _PROMO_SCAN.finditer(" " + low):
+        if match(text, s.start()) is not None:
+            return True
+    return False
 
 
 _INVESTOR_NAME = re.compile(r"(?:Ventures|Capital|Partners|VC|VCs|Fund|Investments|Management|Equity)$")
@@ -291,6 +311,7 @@ class Matcher:
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
         self._canon_cache: dict[str, str] = {}
+        self._investor_cache: dict[str, bool] = {}
         # First words (lowercased) of AI-first spellings: a cheap gate before the regex.
         self._ai_first_words = frozenset(
             word_set(s.split()[0]) and next(iter(word_set(s.split()[0])))
@@ -414,7 +435,7 @@ class Matcher:
         if _scan_search(_IPO, _IPO_SCAN, title, padded):
             out.add("funding")
             signals.append("veto:ipo")
-        if (_search(_FUND_CLOSE, _FUND_CLOSE_LITS_RX, title)
+        if (_search(_FUND_CLOSE, _FUND_CLOSE_PRE, title)
                 or _scan_search(_GRANTS, _GRANTS_SCAN, title, padded)):
             out.add("funding")
             signals.append("veto:fund-or-grant")
@@ -448,10 +469,18 @@ class Matcher:
         return name
 
     def _is_investor(self, name: str) -> bool:
-        entry = self.watchlist.lookup(name)
-        if entry is not None:
-            return entry.kind == "investor"
-        return _INVESTOR_NAME.search(name) is not None
+        cache = self._investor_cache  # a pure function of the name, which recur across stories
+        known = cache.get(name)
+        if known is None:
+            if len(cache) > 20_000:
+                cache.clear()
+            entry = self.watchlist.lookup(name)
+            if entry is not None:
+                known = entry.kind == "investor"
+            else:
+                known = _INVESTOR_NAME.search(name) is not None
+            cache[name] = known
+        return known
 
     def _hit_parties(self, h: Hit, view: _FieldView, parties: _Parties) -> list[str] | None:
         """Add the parties the trigger's slots name; None vetoes the hit."""
@@ -551,6 +580,8 @@ class Matcher:
                 evidence: list[Evidence], signals: list[str]) -> Amount | None:
         best: tuple[int, _FieldView, AmountHit] | None = None
         for rank_base, view in ((0, title), (10, summary)):
+            if best is not None:
+                break  # a title amount (rank < 10) beats every summary amount: skip that scan
             spans = [(h.start, h.end) for h in kept if h.field == view.name]
             for a in view.amounts:
                 if a.valuation or is_bare_price(a):

@@ -459,12 +459,29 @@ class Hit(NamedTuple):
     end: int
 
 
+# Necessary conditions for rules that have no start literals, searched before the full
+# scan: (pattern, searched on " " + safe lowercase copy?  else on the text itself).
+#   pair-deal: "Name-Name deal" holds a hyphen.  amount-round / amount-from start with an
+#   amount (AMT always holds a digit).  new-deal: a word-start literal, "-year", or an amount.
+_RULE_PRE: dict[str, tuple[re.Pattern[str], bool]] = {
+    "partnership:pair-deal": (re.compile("-"), False),
+    "funding:amount-round": (re.compile(r"\d"), False),
+    "funding:amount-from": (re.compile(r"\d"), False),
+    "partnership:new-deal": (
+        re.compile(r"[^a-z](?:new|latest|fresh|expanded|revised|landmark|multibillion-dollar|"
+                   r"billion-dollar|blockbuster)|-year|\d"),
+        True,
+    ),
+}
+
 # Per rule, what the hot loop needs: (rule, bound match, bound finditer, bound scanner
-# finditer or None, "acq" role?).
-_RUN_INFO: dict[str, tuple[Rule, object, object, object, bool]] = {
+# finditer or None, "acq" role?, prefilter or None, prefilter on the padded lowercase copy?).
+_RUN_INFO: dict[str, tuple[Rule, object, object, object, bool, object, bool]] = {
     r.signal: (
         r, r.regex.match, r.regex.finditer,
         _RULE_SCAN[r.signal].finditer if r.signal in _RULE_SCAN else None, r.role == "acq",
+        _RULE_PRE[r.signal][0].search if r.signal in _RULE_PRE else None,
+        _RULE_PRE[r.signal][1] if r.signal in _RULE_PRE else False,
     )
     for r in RULES
 }
@@ -487,7 +504,13 @@ def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[st
     bg_lits = _BACKGROUND_LITS_RX.search
     bg = BACKGROUND_BEFORE.search
     for rule in _candidates(mask, field == "title", money):
-        _, match, finditer, scan, acq = _RUN_INFO[rule.signal]
+        _, match, finditer, scan, acq, pre, pre_low = _RUN_INFO[rule.signal]
+        if pre is not None:
+            if not pre_low:
+                if pre(text) is None:
+                    continue
+            elif padded is not None and pre(padded) is None:
+                continue
         if scan is None or padded is None:
             found = finditer(text)
         else:

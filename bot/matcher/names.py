@@ -120,8 +120,19 @@ def runs(text: str) -> list[Run]:
     """Capitalised runs of ``text``, cut at headline stop words (offsets into ``text``)."""
     out: list[Run] = []
     for m in _RUN.finditer(text):
-        _split_run(text, m.start(), m.group(), out)
+        chunk = m.group()
+        if _HAS_SPACE(chunk) is None:
+            # One token (the common case): _split_run's walk, unrolled.
+            kind = _token_kind(chunk)
+            if kind < _STOP:
+                start = m.start()
+                _emit(text, start, start + len(chunk), out)
+        else:
+            _split_run(text, m.start(), chunk, out)
     return out
+
+
+_HAS_SPACE = re.compile(r"\s").search
 
 
 # Token kinds for _split_run (a pure function of the token, cached: names recur across stories).

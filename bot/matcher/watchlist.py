@@ -133,8 +133,27 @@ def _compile(by_spelling: dict[str, WatchEntry]) -> re.Pattern[str] | None:
     # A character trie turned into a regex: at each position the engine follows one
     # branch instead of trying hundreds of alternatives (an order of magnitude faster).
     # Longer spellings win because every branch tries its continuation before ending.
-    body = _trie_regex(list(by_spelling))
+    words = list(by_spelling)
+    if all(_STARTS_WORD.match(w) for w in words):
+        # Same pattern with the leading "\b" moved behind each first character as
+        # "(?<!\w.)" (equivalent when every spelling starts with a word character): the
+        # pattern then begins with a set of literal characters, and the engine skips to
+        # the next one in C instead of trying the trie at every offset.
+        trie = _Node()
+        for w in words:
+            node = trie
+            for ch in w:
+                node = node.setdefault(ch, _Node())
+            node[""] = _Node()
+        body = "|".join(
+            re.escape(ch) + r"(?<!\w.)" + _emit(child) for ch, child in sorted(trie.items()) if ch
+        )
+        return re.compile(rf"(?:{body})(?![{_WORD}]|[.&]\w)")
+    body = _trie_regex(words)
     return re.compile(rf"\b(?:{body})(?![{_WORD}]|[.&]\w)")
+
+
+_STARTS_WORD = re.compile(r"\w")
 
 
 class _Node(dict[str, "_Node"]):
