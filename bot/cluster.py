@@ -16,6 +16,12 @@ The rules, in order of authority:
 2. Evidence: rare words shared by the titles (weighted by inverse document
    frequency, so "OpenAI" counts for little and "Rockset" for a lot), shared
    summary vocabulary, the same amount, the same parties.
+3. Running stories (one dispute developing day after day, reposted by
+   aggregators): a link dated before the story is a repost and counts on the
+   article's day; same-day stories sharing two headline words get a bonus
+   (copies of one day's development are re-worded heavily); and two headlines
+   whose subjects ("X says...", "Y orders...") are each absent from the other
+   story are penalised as different developments.
 
 Rarity needs document frequencies; :class:`TokenStats` keeps them incrementally
 so the bot can update it per story, and :func:`cluster_stories` builds one from
@@ -256,6 +262,7 @@ def subject_of(title: str) -> frozenset[str]:
     Title Case Headline every word is capitalised, so only the first word counts.
     Generic openers ("Introducing", "New", "The") tokenise to nothing.
     """
+    title = unicodedata.normalize("NFKC", title)
     words = [w for w in title.replace("|", " ").split() if w.strip("\"'‘’“”()[]:,.!?-–—")]
     if not words:
         return frozenset()

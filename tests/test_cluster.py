@@ -265,3 +265,65 @@ def test_cli_all_good_exits_zero() -> None:
     code = run_cluster(io.StringIO(_line(id=1, title="Kestrel buys Pipit", published="2031-01-01")),
                        out, matcher=_Matcher(), err_stream=io.StringIO())
     assert code == 0 and json.loads(out.getvalue()) == {"id": "1", "cluster": "1"}
+
+
+# ------------------------------------------------------------------ running stories
+def test_url_date_and_reposts_take_the_article_day() -> None:
+    from bot.cluster import url_date
+
+    assert url_date("https://news.test/2031/03/08/harbor-dispute/") == datetime(2031, 3, 8, tzinfo=UTC)
+    assert url_date("https://news.test/2031-03-08/harbor") == datetime(2031, 3, 8, tzinfo=UTC)
+    assert url_date("https://news.test/harbor-dispute-2031") is None
+    assert url_date("https://news.test/2031/13/40/nope") is None
+    # An aggregator re-post two days later is placed on the article's own day ...
+    repost = sig("Harbor Authority gives Meridian a Friday deadline", at=T0 + timedelta(days=2),
+                 url="https://news.test/2031/03/10/harbor-meridian-deadline")
+    assert repost.published == datetime(2031, 3, 10, tzinfo=UTC) and repost.date_only
+    # ... while a link dated the same day (or later) leaves the timestamp alone.
+    fresh = sig("Harbor Authority gives Meridian a Friday deadline",
+                url="https://news.test/2031/03/10/harbor-meridian-deadline")
+    assert fresh.published == T0 and not fresh.date_only
+
+
+@pytest.mark.parametrize(
+    ("title", "subject"),
+    [
+        ("Calder orders agencies to stop using Meridian", {"calder"}),
+        ("Rosa Vance says Meridian was right to refuse", {"rosa", "vance"}),
+        ("Introducing Meridian Atlas", set()),  # a generic opener is nobody
+        ("I am asking the board to reconsider", set()),
+        ("Calder Orders Agencies To Stop Using Meridian", {"calder"}),  # Title Case: first word only
+        ("New rules for harbor pilots", set()),
+    ],
+)
+def test_headline_subject(title: str, subject: set[str]) -> None:
+    from bot.cluster import subject_of
+
+    assert subject_of(title) == subject
+
+
+def test_running_story_same_day_copies_join_but_other_actors_do_not() -> None:
+    """Several developments of one dispute on one day: copies join, a new actor does not."""
+    order = sig("Harbor Authority orders Meridian off the port network",
+                summary="The Harbor Authority told every terminal to stop using Meridian software.",
+                sid="order", source="outlet-a")
+    copy = sig("Harbor Authority cuts Meridian from the port network",
+               at=T0 + timedelta(hours=3), sid="copy", source="outlet-b")
+    voice = sig("Rosa Vance backs Meridian in port network fight",
+                at=T0 + timedelta(hours=4), sid="voice", source="outlet-c")
+    stats = stats_for(order, copy, voice)
+    assert same_event(order, copy, stats)
+    assert not same_event(order, voice, stats) and not same_event(copy, voice, stats)
+
+
+def test_same_day_evidence_needs_two_shared_headline_words() -> None:
+    from bot.cluster import features
+
+    a = sig("Harbor Authority orders Meridian off the port network", sid="a")
+    same = sig("Harbor Authority cuts Meridian from the port network", at=T0 + timedelta(hours=3), sid="b")
+    thin = sig("Meridian opens an office in Oslo", at=T0 + timedelta(hours=3), sid="c")
+    next_day = sig("Harbor Authority cuts Meridian from the port network", at=T0 + timedelta(days=1), sid="d")
+    stats = stats_for(a, same, thin, next_day)
+    assert features(a, same, stats)["same_day"] == 1.0
+    assert features(a, thin, stats)["same_day"] == 0.0  # one shared word is not enough
+    assert features(a, next_day, stats)["same_day"] == 0.0
