@@ -18,6 +18,12 @@ Design notes (why, not what):
   second one when a retried send reaches it again (Discord keeps nonces for a
   few minutes only; the outbox must not retry a post much later without
   checking).
+* Summaries and digests (``AlertMessage.events == ()``) render their
+  multi-line text as the embed description (up to 4096 characters) and, when
+  ``image_png`` is set, carry the alliance map as an attachment
+  (``files[0]`` in a multipart request) that the embed shows through
+  ``attachment://alliance-map.png``.  A map over Discord's 25 MiB request
+  limit is dropped (logged) rather than losing the whole digest.
 * ``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` are
   **class-level** in discord.py: setting ``api_base``/``gateway_url`` here
   redirects every discord.py client in the process.  That is what REST
@@ -30,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
@@ -50,7 +57,7 @@ from adapters.base import (
     PlatformLimits,
     PostResult,
 )
-from adapters.render import clean, event_style, fit, join_fit, safe_url
+from adapters.render import MAP_FILENAME, clean, event_style, fit, join_fit, safe_url
 from bot.commandspec import CommandSpec
 from bot.errors import AllianceError, CommandError
 
@@ -121,6 +128,9 @@ class DiscordAdapter(ChatAdapter):
         posts_per_second_global=50.0,
     )
     CONTENT_MAX: ClassVar[int] = 2000
+    # Discord's request limit (docs, Create Message -> Limitations); the JSON part is tiny.
+    ATTACHMENT_MAX_BYTES: ClassVar[int] = 25 * 1024 * 1024 - 64 * 1024
+    SUMMARY_EMOJI: ClassVar[str] = "📊"
     FIELD_NAME_MAX: ClassVar[int] = 256
     FOOTER_MAX: ClassVar[int] = 2048
     URL_MAX: ClassVar[int] = 2048
@@ -129,6 +139,7 @@ class DiscordAdapter(ChatAdapter):
         "funding": 0x2ECC71,  # green
         "acquisition": 0xE67E22,  # orange
         "news": 0x95A5A6,  # grey
+        "summary": 0x9B59B6,  # purple
     }
 
     def __init__(
@@ -284,9 +295,16 @@ class DiscordAdapter(ChatAdapter):
     # ------------------------------------------------------------------ alerts
 
     @classmethod
-    def render_embed(cls, message: AlertMessage) -> discord.Embed:
-        """The alert as one embed within every documented limit, feed text escaped."""
+    def render_embed(cls, message: AlertMessage, *, image: str | None = None) -> discord.Embed:
+        """The alert as one embed within every documented limit, feed text escaped.
+
+        A message without events is a summary or digest: its text becomes the whole
+        description.  ``image`` names an attachment sent with the message for the
+        embed to show (``attachment://<image>``).
+        """
         key, label, emoji = event_style(message.events)
+        if not message.events:
+            key, label, emoji = "summary", "Summary", cls.SUMMARY_EMOJI
         title = fit(
             clean(message.title, single_line=True) or label, cls.limits.title_max - 2, _escape
         )
@@ -328,12 +346,37 @@ class DiscordAdapter(ChatAdapter):
         if footer:
             # Footers do not render markdown, so only mentions are neutralised (cosmetic: embeds never ping).
             embed.set_footer(text=discord.utils.escape_mentions(footer))
+        if image:
+            embed.set_image(url=f"attachment://{image}")
         # The description gets whatever the 6000-character embed total leaves.
         room = min(cls.limits.text_max, cls.limits.total_max - len(embed))
-        description = cls._description(message, room)
+        if message.events:
+            description = cls._description(message, room)
+        else:
+            description = cls._summary_description(message, room)
         if description:
             embed.description = description
         return embed
+
+    @staticmethod
+    def _summary_description(message: AlertMessage, room: int) -> str:
+        """A summary's lines, blank separators kept, cut on a character boundary to ``room``."""
+        if room <= 0:
+            return ""
+        parts = [fit(clean(message.summary, keep_blank_lines=True), room, _escape)]
+        for evidence in message.evidence[:3]:
+            line = clean(evidence, single_line=True)
+            if line:
+                parts.append("> " + fit(line, 500, _escape))
+        text = ""
+        for part in parts:
+            if not part:
+                continue
+            candidate = f"{text}\n{part}" if text else part
+            if len(candidate) > room:
+                break
+            text = candidate
+        return text
 
     @staticmethod
     def _description(message: AlertMessage, room: int) -> str:
@@ -355,6 +398,21 @@ class DiscordAdapter(ChatAdapter):
             text = candidate
         return text
 
+    @classmethod
+    def _image(cls, message: AlertMessage, action: str) -> bytes | None:
+        """The map to attach, or None (absent, empty, or over Discord's size limit: logged)."""
+        png = message.image_png
+        if not png:
+            return None
+        if len(png) > cls.ATTACHMENT_MAX_BYTES:
+            log.warning(
+                "%s: the %d-byte map exceeds Discord's upload limit; sending the text only",
+                action,
+                len(png),
+            )
+            return None
+        return bytes(png)
+
     @staticmethod
     def _channel_id(channel: ChannelRef) -> int:
         try:
@@ -373,7 +431,14 @@ class DiscordAdapter(ChatAdapter):
         self, channel: ChannelRef, message: AlertMessage, *, idempotency_key: str
     ) -> PostResult:
         channel_id = self._channel_id(channel)
-        embed = self.render_embed(message)
+        png = self._image(message, f"post to Discord channel {channel_id}")
+        embed = (
+            self.render_embed(message, image=MAP_FILENAME) if png else self.render_embed(message)
+        )
+        options: dict[str, Any] = {}
+        if png:
+            # A fresh File per call: discord.py rewinds it itself on its own retries.
+            options["file"] = discord.File(io.BytesIO(png), filename=MAP_FILENAME)
         try:
             await self._ensure_login()
             target = self._client.get_partial_messageable(channel_id)
@@ -381,6 +446,7 @@ class DiscordAdapter(ChatAdapter):
                 embed=embed,
                 nonce=nonce_for(idempotency_key),  # discord.py adds enforce_nonce=True
                 allowed_mentions=discord.AllowedMentions.none(),
+                **options,
             )
         except Exception as exc:  # every failure becomes a classified DeliveryError
             raise _classify(exc, f"post to Discord channel {channel_id}") from exc
@@ -396,12 +462,19 @@ class DiscordAdapter(ChatAdapter):
             raise DeliveryError(
                 f"Discord message id {message_id!r} is not a number", retryable=False
             ) from None
-        embed = self.render_embed(message)
+        png = self._image(message, f"edit Discord message {mid}")
+        embed = (
+            self.render_embed(message, image=MAP_FILENAME) if png else self.render_embed(message)
+        )
+        options: dict[str, Any] = {}
+        if png:
+            # ``attachments`` replaces the message's attachments with the new map.
+            options["attachments"] = [discord.File(io.BytesIO(png), filename=MAP_FILENAME)]
         try:
             await self._ensure_login()
             partial = self._client.get_partial_messageable(channel_id).get_partial_message(mid)
             edited = await partial.edit(
-                embed=embed, allowed_mentions=discord.AllowedMentions.none()
+                embed=embed, allowed_mentions=discord.AllowedMentions.none(), **options
             )
         except Exception as exc:
             raise _classify(exc, f"edit Discord message {mid}") from exc

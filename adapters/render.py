@@ -21,6 +21,10 @@ from urllib.parse import urlsplit
 
 ELLIPSIS = "…"
 
+# Summaries and digests may carry the alliance map; every adapter sends it under this name.
+MAP_FILENAME = "alliance-map.png"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
 # Event type -> (label, emoji).  Unknown event types fall back to a neutral label.
 EVENT_STYLES: dict[str, tuple[str, str]] = {
     "partnership": ("Partnership", "🤝"),
@@ -36,11 +40,13 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI_CONTROLS + "]")
 _SPACES_RE = re.compile(r"[ \t\r\n\u2028\u2029]+")
 
 
-def clean(text: str | None, *, single_line: bool = False) -> str:
+def clean(text: str | None, *, single_line: bool = False, keep_blank_lines: bool = False) -> str:
     """Normalise untrusted text: NFC, no control or bidi-override characters.
 
     ``single_line`` collapses all whitespace (titles, field values), otherwise
-    only runs of spaces are collapsed and newlines survive.
+    only runs of spaces are collapsed and newlines survive.  Blank lines are
+    dropped unless ``keep_blank_lines`` (summaries separate their groups with
+    one), which keeps single blank lines between text.
     """
     if not text:
         return ""
@@ -49,7 +55,15 @@ def clean(text: str | None, *, single_line: bool = False) -> str:
     if single_line:
         return _SPACES_RE.sub(" ", text).strip()
     lines = [re.sub(r"[ \t\u2028\u2029]+", " ", line).strip() for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
+    if not keep_blank_lines:
+        return "\n".join(line for line in lines if line)
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    while kept and not kept[-1]:
+        kept.pop()
+    return "\n".join(kept)
 
 
 def _identity(text: str) -> str:
@@ -96,6 +110,86 @@ def fit(
         n -= 1
         out = escape(text[:n].rstrip())
     return out + ellipsis
+
+
+def _longest_prefix(text: str, limit: int, escape: Callable[[str], str]) -> int:
+    """Length of the longest raw prefix whose escaped form fits in ``limit`` (at least 1 if possible)."""
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(escape(text[:mid])) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    n = lo
+    while n > 0 and len(escape(text[:n])) > limit:  # context-dependent escapers
+        n -= 1
+    # Do not strand a combining mark / ZWJ / variation selector at the start of the next piece.
+    while 1 < n < len(text) and (unicodedata.combining(text[n]) or text[n] in "\u200d\ufe0f"):
+        n -= 1
+    return n
+
+
+def split_fit(
+    text: str,
+    limit: int,
+    escape: Callable[[str], str] = _identity,
+    *,
+    max_chunks: int | None = None,
+    ellipsis: str = ELLIPSIS,
+) -> list[str]:
+    """Split multi-line ``text`` into escaped chunks of at most ``limit`` characters each.
+
+    Chunks break on line boundaries; a single line longer than ``limit`` is cut
+    on code-point boundaries of the raw text (so no escape is split).  With
+    ``max_chunks``, text beyond the last chunk is dropped and that chunk ends
+    with ``ellipsis``.  ``text`` should already be ``clean``-ed.
+    """
+    if limit <= 0 or not text:
+        return []
+    # Break every line into pieces that fit on their own.
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        while len(escape(line)) > limit:
+            n = _longest_prefix(line, limit, escape)
+            if n <= 0:  # one code point escapes to more than the limit: drop it
+                n = 1
+            else:
+                pieces.append(line[:n])
+            line = line[n:]
+        pieces.append(line)
+    # Pack pieces greedily; lengths add up because the escapers work per line.
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for piece in pieces:
+        size = len(escape(piece))
+        if current and used + 1 + size > limit:
+            chunks.append("\n".join(current))
+            current, used = [piece], size
+        else:
+            used = used + 1 + size if current else size
+            current.append(piece)
+    if current:
+        chunks.append("\n".join(current))
+    chunks = [c.strip("\n") for c in chunks]
+    chunks = [c for c in chunks if c.strip()]
+    if max_chunks is not None and len(chunks) > max_chunks:
+        if max_chunks <= 0:
+            return []
+        kept = chunks[:max_chunks]
+        # Re-fit the last kept chunk together with (the start of) what follows, so the
+        # cut is visible as an ellipsis; escaping never shrinks text, so limit + 1 raw
+        # characters of the rest are enough to force the cut.
+        rest = "\n".join(chunks[max_chunks:])[: limit + 1]
+        last = fit(kept[-1] + "\n" + rest, limit, escape, ellipsis=ellipsis)
+        return [fit(c, limit, escape) for c in kept[:-1]] + [last]
+    # fit() is a no-op when the chunk fits, and a guard for a context-dependent escaper.
+    return [fit(c, limit, escape) for c in chunks]
+
+
+def is_png(data: bytes | None) -> bool:
+    return data is not None and bytes(data[:8]) == PNG_MAGIC
 
 
 def join_fit(

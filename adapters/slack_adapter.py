@@ -14,6 +14,15 @@ Design notes (why, not what):
   passing ``retry_handlers`` replaces the defaults.  5xx are *not* retried
   inside the SDK: Slack has no idempotency key for ``chat.postMessage``, so a
   blind retry after a 5xx can double-post; the outbox decides with backoff.
+* Summaries and digests (``AlertMessage.events == ()``) render as a header plus
+  as many <= 3000-character sections as the text needs, split on line
+  boundaries.  Their ``image_png`` (the alliance map) is uploaded after the
+  text post with ``files_upload_v2`` (``files.getUploadURLExternal``, an upload
+  to the returned URL, ``files.completeUploadExternal``), as a reply in the
+  post's thread by default.  **This needs the ``files:write`` bot scope**
+  (besides ``chat:write``); without it the upload fails with ``missing_scope``.
+  A failed upload is logged and never loses the text post: ``post`` still
+  returns the post's ts, because retrying would post the text twice.
 * Slash commands are acknowledged first (Slack's 3 s rule), then the handler
   runs and the reply goes to ``response_url`` via ``respond()``.
 """
@@ -49,7 +58,17 @@ from adapters.base import (
     PlatformLimits,
     PostResult,
 )
-from adapters.render import clean, event_style, fit, format_time, join_fit, safe_url, slack_escape
+from adapters.render import (
+    MAP_FILENAME,
+    clean,
+    event_style,
+    fit,
+    format_time,
+    join_fit,
+    safe_url,
+    slack_escape,
+    split_fit,
+)
 from bot.commandspec import CommandSpec
 from bot.errors import AllianceError, CommandError
 
@@ -136,6 +155,9 @@ class SlackAdapter(ChatAdapter):
     BUTTON_URL_MAX: ClassVar[int] = 3000
     REPLY_MAX: ClassVar[int] = 3000
     ADMIN_CACHE_S: ClassVar[float] = 300.0
+    BLOCKS_MAX: ClassVar[int] = 50
+    SUMMARY_EMOJI: ClassVar[str] = "📊"
+    FILE_TITLE_MAX: ClassVar[int] = 250
 
     def __init__(
         self,
@@ -151,11 +173,13 @@ class SlackAdapter(ChatAdapter):
         path: str = "/slack/events",
         max_rate_limit_retries: int = 2,
         timeout_s: int = 30,
+        image_in_thread: bool = True,
     ) -> None:
         """``token``: bot token (xoxb-); ``signing_secret``: required for HTTP mode;
         ``app_token`` (xapp-): Socket Mode instead of HTTP; ``api_base``: Web API base
         (trailing slash added); ``admin_user_ids``: users treated as admins besides
-        workspace admins/owners; ``host``/``port``/``path``: the HTTP listener.
+        workspace admins/owners; ``host``/``port``/``path``: the HTTP listener;
+        ``image_in_thread``: upload a summary's map as a reply to its post (else to the channel).
         """
         if not token:
             raise ValueError("a Slack bot token is required")
@@ -179,6 +203,7 @@ class SlackAdapter(ChatAdapter):
         self._admin_user_ids = frozenset(admin_user_ids)
         self._command_name = command_name if command_name.startswith("/") else "/" + command_name
         self._host, self._port, self._path = host, port, path
+        self._image_in_thread = image_in_thread
         self._app: AsyncApp | None = None
         self._specs: dict[str, CommandSpec] = {}
         self._handler: CommandHandler | None = None
@@ -279,8 +304,71 @@ class SlackAdapter(ChatAdapter):
     # ------------------------------------------------------------------ alerts
 
     @classmethod
+    def render_summary(cls, message: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
+        """A summary/digest: header, then its text in <= 3000-character sections split on lines."""
+        title = clean(message.title, single_line=True) or "Summary"
+        emoji = cls.SUMMARY_EMOJI
+        blocks: list[dict[str, Any]] = [
+            {
+                "type": "header",
+                "text": {
+                    "type": "plain_text",
+                    "text": f"{emoji} " + fit(title, cls.limits.title_max - 2, slack_escape),
+                    "emoji": True,
+                },
+            }
+        ]
+        summary = clean(message.summary, keep_blank_lines=True)
+        context = cls._context(message)
+        # 50 blocks at most: header, sections, optional context.
+        room = cls.BLOCKS_MAX - 1 - (1 if context else 0)
+        for chunk in split_fit(summary, cls.limits.text_max, slack_escape, max_chunks=room):
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+        if context:
+            blocks.append({"type": "context", "elements": context})
+        fallback = f"{emoji} " + fit(title, 1000, slack_escape)
+        if summary:
+            rest = cls.FALLBACK_TEXT_MAX - len(fallback) - 1
+            first = fit(summary, rest, slack_escape)
+            if first:
+                fallback += "\n" + first
+        return fit(fallback, cls.FALLBACK_TEXT_MAX), blocks
+
+    @classmethod
+    def _context(cls, message: AlertMessage) -> list[dict[str, Any]]:
+        """Evidence quotes and the source line as context elements (at most 10)."""
+        context: list[dict[str, Any]] = []
+        for evidence in message.evidence[:3]:
+            line = clean(evidence, single_line=True)
+            if line:
+                context.append(
+                    {
+                        "type": "mrkdwn",
+                        "text": "“" + fit(line, cls.CONTEXT_TEXT_MAX - 2, slack_escape) + "”",
+                    }
+                )
+        sources: list[str] = []
+        if message.source:
+            sources.append(
+                "Source: " + fit(clean(message.source, single_line=True), 200, slack_escape)
+            )
+        if message.also_reported_by:
+            sources.append(
+                "Also reported by: " + join_fit(message.also_reported_by, 1500, slack_escape)
+            )
+        if message.published is not None:
+            sources.append(_slack_date(message))
+        if sources:
+            # Each part is bounded above (200 + 1500 + date), so the join stays under
+            # CONTEXT_TEXT_MAX without cutting an already-escaped string.
+            context.append({"type": "mrkdwn", "text": " · ".join(sources)})
+        return context[:10]
+
+    @classmethod
     def render(cls, message: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
         """(fallback text, blocks) with every feed string escaped and within Block Kit limits."""
+        if not message.events:
+            return cls.render_summary(message)
         _key, label, emoji = event_style(message.events)
         title = clean(message.title, single_line=True) or label
         blocks: list[dict[str, Any]] = [
@@ -318,33 +406,9 @@ class SlackAdapter(ChatAdapter):
             }
         blocks.append(section)
 
-        context: list[dict[str, Any]] = []
-        for evidence in message.evidence[:3]:
-            line = clean(evidence, single_line=True)
-            if line:
-                context.append(
-                    {
-                        "type": "mrkdwn",
-                        "text": "“" + fit(line, cls.CONTEXT_TEXT_MAX - 2, slack_escape) + "”",
-                    }
-                )
-        sources: list[str] = []
-        if message.source:
-            sources.append(
-                "Source: " + fit(clean(message.source, single_line=True), 200, slack_escape)
-            )
-        if message.also_reported_by:
-            sources.append(
-                "Also reported by: " + join_fit(message.also_reported_by, 1500, slack_escape)
-            )
-        if message.published is not None:
-            sources.append(_slack_date(message))
-        if sources:
-            # Each part is bounded above (200 + 1500 + date), so the join stays under
-            # CONTEXT_TEXT_MAX without cutting an already-escaped string.
-            context.append({"type": "mrkdwn", "text": " · ".join(sources)})
+        context = cls._context(message)
         if context:
-            blocks.append({"type": "context", "elements": context[:10]})
+            blocks.append({"type": "context", "elements": context})
 
         url = safe_url(message.url, max_len=cls.BUTTON_URL_MAX)
         if url:
@@ -384,8 +448,42 @@ class SlackAdapter(ChatAdapter):
             )
         except Exception as exc:
             raise _classify(exc, f"post to Slack channel {channel.channel}") from exc
-        log.debug("posted %s to %s as %s", idempotency_key, channel, response.get("ts"))
-        return PostResult(message_id=str(response["ts"]))
+        ts = str(response["ts"])
+        log.debug("posted %s to %s as %s", idempotency_key, channel, ts)
+        if message.image_png:
+            await self._upload_image(channel, message, ts)
+        return PostResult(message_id=ts)
+
+    async def _upload_image(self, channel: ChannelRef, message: AlertMessage, ts: str) -> bool:
+        """Upload the map next to the post; failures are logged, never raised (the text is posted)."""
+        assert message.image_png
+        # The file title is plain text in Slack's UI; escaped like every feed string anyway.
+        title = fit(
+            clean(message.title, single_line=True) or "Alliance map",
+            self.FILE_TITLE_MAX,
+            slack_escape,
+        )
+        options: dict[str, Any] = {}
+        if self._image_in_thread:
+            options["thread_ts"] = ts
+        try:
+            await self._client.files_upload_v2(
+                channel=channel.channel,
+                file=bytes(message.image_png),
+                filename=MAP_FILENAME,
+                title=title,
+                **options,
+            )
+        except Exception as exc:  # the text is already posted: log, do not lose it
+            error = _classify(exc, f"upload the map to Slack channel {channel.channel}")
+            log.warning(
+                "%s (retryable=%s); the summary was posted without its image as %s",
+                error,
+                error.retryable,
+                ts,
+            )
+            return False
+        return True
 
     async def update(
         self, channel: ChannelRef, message_id: str, message: AlertMessage

@@ -15,6 +15,15 @@ headers, a global per-second limit, 429s with ``Via`` and a JSON body) and
 honours ``enforce_nonce``.  Faults can be programmed: the next N requests fail
 with 500/429/global 429, an outage window, 403/404 for one channel.
 
+Message creates and edits may also be ``multipart/form-data`` (how discord.py
+sends files): the ``payload_json`` part is validated exactly like a JSON body,
+``files[n]`` parts are recorded in ``attachments`` (filename, size, content
+type, PNG magic) and the documented limits are enforced: at most 10
+attachments (400 50035) and 25 MiB per request (413 40005).  Every
+``attachments[].id`` in the payload must name an uploaded ``files[n]`` (or, on
+an edit, an attachment the message already has), and every embed
+``attachment://name`` must name an attachment of the message.
+
 Invalid payloads are answered 400 in Discord's nested error format, because a
 flat error list crashes discord.py's error flattening.
 """
@@ -34,6 +43,7 @@ from typing import Any
 
 import jsonschema
 from aiohttp import WSMsgType, web
+from aiohttp import multipart as aiohttp_multipart
 
 SPEC_PATH = (
     Path(__file__).resolve().parents[3] / "shared" / "platforms" / "discord" / "openapi.json"
@@ -44,6 +54,10 @@ MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 SEND_MESSAGES = 1 << 11
 NONCE_TTL_S = 300.0  # Discord keeps enforce_nonce state for "a few minutes"
+MAX_ATTACHMENTS = 10  # docs / spec: attachments maxItems
+MAX_REQUEST_BYTES = 25 * 1024 * 1024  # docs: Create Message -> Limitations
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_FILES_PART = re.compile(r"^files\[(\d+)\]$")
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
@@ -141,6 +155,9 @@ class DiscordStandIn:
         self.original_edits: list[dict[str, Any]] = []
         self.deleted_originals: list[str] = []
         self.rate_limited: list[dict[str, Any]] = []  # every 429 sent
+        # Every file received in a multipart create/edit that was accepted:
+        # {"channel_id", "message_id", "route", "filename", "size", "content_type", "is_png", "data"}.
+        self.attachments: list[dict[str, Any]] = []
         self.identifies: list[dict[str, Any]] = []
 
         # Faults.
@@ -160,7 +177,8 @@ class DiscordStandIn:
     # ------------------------------------------------------------------ server
 
     async def start(self) -> None:
-        app = web.Application(middlewares=[self._middleware])
+        # Bodies over Discord's limit must reach the handler so it can answer like Discord.
+        app = web.Application(middlewares=[self._middleware], client_max_size=MAX_REQUEST_BYTES * 2)
         r = app.router
         r.add_get("/gateway", self._gateway_ws)
         r.add_get("/api/v10/gateway", self._get_gateway)
@@ -341,7 +359,7 @@ class DiscordStandIn:
             "content": payload.get("content") or "",
             "author": self._user(),
             "attachments": [],
-            "embeds": payload.get("embeds") or [],
+            "embeds": _resolve_attachment_urls(payload.get("embeds") or [], {}),
             "mentions": [],
             "mention_roles": [],
             "mention_everyone": False,
@@ -492,16 +510,195 @@ class DiscordStandIn:
             return None
         return await request.json()
 
+    async def _multipart(
+        self, request: web.Request, route: str
+    ) -> tuple[Any, list[dict[str, Any]], web.Response | None]:
+        """(payload_json, files, error response) of a multipart/form-data message request."""
+        payload: Any = None
+        files: list[dict[str, Any]] = []
+        total = 0
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, aiohttp_multipart.BodyPartReader):
+                self.violations.append(Violation(route, "nested multipart is not supported"))
+                return None, [], self._error(400, 50035, "Invalid Form Body")
+            data = await part.read(decode=True)
+            total += len(data)
+            if total > MAX_REQUEST_BYTES:
+                self.violations.append(
+                    Violation(route, f"request body over {MAX_REQUEST_BYTES} bytes")
+                )
+                return None, [], self._error(413, 40005, "Request entity too large")
+            name = part.name or ""
+            if name == "payload_json":
+                if payload is not None:
+                    self.violations.append(Violation(route, "payload_json sent twice"))
+                try:
+                    payload = json.loads(data.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    self.violations.append(Violation(route, "payload_json is not JSON"))
+                    return (
+                        None,
+                        [],
+                        self._error(400, 50109, "The request body contains invalid JSON."),
+                    )
+                continue
+            match = _FILES_PART.match(name)
+            if match is None:
+                self.violations.append(Violation(route, f"unexpected multipart field {name!r}"))
+                continue
+            filename = part.filename or ""
+            files.append(
+                {
+                    "index": int(match.group(1)),
+                    "field": name,
+                    "filename": filename,
+                    "size": len(data),
+                    "content_type": part.headers.get("Content-Type", ""),
+                    "is_png": data[:8] == PNG_MAGIC,
+                    "data": data,
+                }
+            )
+        if payload is None:
+            self.violations.append(Violation(route, "multipart request without payload_json"))
+            payload = {}
+        return payload, files, None
+
+    async def _message_body(
+        self, request: web.Request, route: str
+    ) -> tuple[Any, list[dict[str, Any]], web.Response | None]:
+        """A message create/edit body: JSON, or multipart ``payload_json`` + ``files[n]``."""
+        if request.content_type == "multipart/form-data":
+            return await self._multipart(request, route)
+        return await self._body(request, route), [], None
+
+    def _check_attachments(
+        self,
+        payload: Any,
+        files: list[dict[str, Any]],
+        route: str,
+        nested: dict[str, Any],
+        existing: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Limits and references of uploaded files (after schema validation)."""
+        if not isinstance(payload, dict):
+            return
+        if len(files) > MAX_ATTACHMENTS:
+            self.violations.append(
+                Violation(route, f"{len(files)} files > {MAX_ATTACHMENTS} attachments", payload)
+            )
+            _nest(nested, ["files"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        indexes = [f["index"] for f in files]
+        if len(set(indexes)) != len(indexes):
+            self.violations.append(Violation(route, "the same files[n] field sent twice", payload))
+            _nest(nested, ["files"], "DUPLICATE", "Duplicate file index.")
+        for upload in files:
+            if not upload["filename"]:
+                self.violations.append(Violation(route, f"{upload['field']} has no filename"))
+                _nest(nested, [upload["field"]], "BASE_TYPE_REQUIRED", "A filename is required.")
+            if upload["filename"].lower().endswith(".png") and not upload["is_png"]:
+                self.violations.append(
+                    Violation(route, f"{upload['filename']} is named .png but is not a PNG")
+                )
+        known_existing = {str(a["id"]): a for a in existing or []}
+        uploaded = {str(f["index"]): f for f in files}
+        listed = payload.get("attachments")
+        names = {f["filename"] for f in files}
+        if isinstance(listed, list):
+            names = set()
+            for position, item in enumerate(listed):
+                if not isinstance(item, dict):
+                    continue
+                ident = str(item.get("id"))
+                if ident in uploaded:
+                    names.add(str(item.get("filename") or uploaded[ident]["filename"]))
+                elif ident in known_existing:
+                    names.add(str(known_existing[ident]["filename"]))
+                else:
+                    self.violations.append(
+                        Violation(route, f"attachments[{position}] names unknown file {ident}")
+                    )
+                    _nest(
+                        nested,
+                        ["attachments", position, "id"],
+                        "ATTACHMENT_NOT_FOUND",
+                        "Unknown attachment.",
+                    )
+        elif existing:
+            names |= {str(a["filename"]) for a in existing}
+        for position, embed in enumerate(payload.get("embeds") or []):
+            if not isinstance(embed, dict):
+                continue
+            for key in ("image", "thumbnail"):
+                url = (embed.get(key) or {}).get("url") or ""
+                if isinstance(url, str) and url.startswith("attachment://"):
+                    if url[len("attachment://") :] not in names:
+                        self.violations.append(
+                            Violation(
+                                route,
+                                f"embeds[{position}].{key} references {url}, not attached",
+                                payload,
+                            )
+                        )
+
+    def _store_attachments(
+        self,
+        channel_id: int,
+        mid: int,
+        route: str,
+        payload: dict[str, Any],
+        files: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Attachment objects as Discord returns them, and a record of each in ``attachments``."""
+        listed = {
+            str(a.get("id")): a for a in payload.get("attachments") or [] if isinstance(a, dict)
+        }
+        stored: list[dict[str, Any]] = []
+        for upload in files:
+            aid = str(self._snowflake())
+            filename = str(
+                listed.get(str(upload["index"]), {}).get("filename") or upload["filename"]
+            )
+            url = f"https://cdn.discordapp.invalid/attachments/{channel_id}/{aid}/{filename}"
+            stored.append(
+                {
+                    "id": aid,
+                    "filename": filename,
+                    "size": upload["size"],
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": "image/png" if upload["is_png"] else upload["content_type"],
+                }
+            )
+            self.attachments.append(
+                {
+                    "channel_id": channel_id,
+                    "message_id": mid,
+                    "route": route,
+                    "filename": filename,
+                    "size": upload["size"],
+                    "content_type": upload["content_type"],
+                    "is_png": upload["is_png"],
+                    "data": upload["data"],
+                }
+            )
+        return stored
+
     async def _create_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel_id"])
         route = f"POST /channels/{channel_id}/messages"
         if channel_id in self._channel_errors:
             return self._channel_error(channel_id)
-        payload = await self._body(request, route)
-        nested = self._validate("/channels/{channel_id}/messages", "post", payload, route)
+        payload, files, failure = await self._message_body(request, route)
+        if failure is not None:
+            return failure
+        nested = self._validate(
+            "/channels/{channel_id}/messages", "post", _schema_view(payload), route
+        )
         self._check_message_limits(payload, route, nested)
+        self._check_attachments(payload, files, route, nested)
         if isinstance(payload, dict) and not (
-            payload.get("content") or payload.get("embeds") or payload.get("sticker_ids")
+            payload.get("content") or payload.get("embeds") or payload.get("sticker_ids") or files
         ):
             self.violations.append(Violation(route, "empty message", payload))
             return self._error(400, 50006, "Cannot send an empty message")
@@ -519,11 +716,21 @@ class DiscordStandIn:
                 return self._json(self.messages[hit[1]])
         mid = self._snowflake()
         message = self._message_json(mid, channel_id, payload)
+        message["attachments"] = self._store_attachments(channel_id, mid, route, payload, files)
+        message["embeds"] = _resolve_attachment_urls(
+            payload.get("embeds") or [], {a["filename"]: a["url"] for a in message["attachments"]}
+        )
         self.messages[mid] = message
         if nonce is not None:
             self._nonces[(channel_id, str(nonce))] = (now, mid)
         self.posts.append(
-            {"channel_id": channel_id, "message_id": mid, "nonce": nonce, "payload": payload}
+            {
+                "channel_id": channel_id,
+                "message_id": mid,
+                "nonce": nonce,
+                "payload": payload,
+                "files": [{k: v for k, v in f.items() if k != "data"} for f in files],
+            }
         )
         if self.response_delay_s > 0:
             await asyncio.sleep(self.response_delay_s)
@@ -535,14 +742,18 @@ class DiscordStandIn:
         route = f"PATCH /channels/{channel_id}/messages/{mid}"
         if channel_id in self._channel_errors:
             return self._channel_error(channel_id)
-        payload = await self._body(request, route)
+        payload, files, failure = await self._message_body(request, route)
+        if failure is not None:
+            return failure
         nested = self._validate(
-            "/channels/{channel_id}/messages/{message_id}", "patch", payload, route
+            "/channels/{channel_id}/messages/{message_id}", "patch", _schema_view(payload), route
         )
         self._check_message_limits(payload, route, nested)
+        existing = self.messages.get(mid)
+        if existing is not None and existing["channel_id"] == str(channel_id):
+            self._check_attachments(payload, files, route, nested, existing["attachments"])
         if nested:
             return self._error(400, 50035, "Invalid Form Body", nested)
-        existing = self.messages.get(mid)
         if existing is None or existing["channel_id"] != str(channel_id):
             return self._error(404, 10008, "Unknown Message")
         self._count_pings(payload, route, ("users", "roles", "everyone"))
@@ -551,8 +762,27 @@ class DiscordStandIn:
                 existing[key] = (
                     payload[key] if payload[key] is not None else ([] if key == "embeds" else "")
                 )
+        if "attachments" in payload or files:
+            # An edit's attachment list replaces the message's: kept old ones plus new uploads.
+            keep = {
+                str(a.get("id")) for a in payload.get("attachments") or [] if isinstance(a, dict)
+            }
+            kept = [a for a in existing["attachments"] if str(a["id"]) in keep]
+            existing["attachments"] = kept + self._store_attachments(
+                channel_id, mid, route, payload, files
+            )
+        existing["embeds"] = _resolve_attachment_urls(
+            existing["embeds"], {a["filename"]: a["url"] for a in existing["attachments"]}
+        )
         existing["edited_timestamp"] = datetime.now(UTC).isoformat()
-        self.edits.append({"channel_id": channel_id, "message_id": mid, "payload": payload})
+        self.edits.append(
+            {
+                "channel_id": channel_id,
+                "message_id": mid,
+                "payload": payload,
+                "files": [{k: v for k, v in f.items() if k != "data"} for f in files],
+            }
+        )
         return self._json(existing)
 
     def _channel_error(self, channel_id: int) -> web.Response:
@@ -942,6 +1172,45 @@ def _nest(tree: dict[str, Any], path: list[Any], code: str, message: str) -> Non
     for part in path:
         node = node.setdefault(str(part), {})
     node.setdefault("_errors", []).append({"code": code, "message": message})
+
+
+def _schema_view(payload: Any) -> Any:
+    """The payload as the spec's schema sees it.
+
+    Discord accepts integer snowflakes anywhere, and discord.py sends the
+    ``attachments[].id`` of a new upload as the integer ``files[n]`` index; the
+    spec types snowflakes as strings, so those ids are compared as strings.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("attachments"), list):
+        return payload
+    attachments = [
+        {**a, "id": str(a["id"])}
+        if isinstance(a, dict) and isinstance(a.get("id"), int) and not isinstance(a["id"], bool)
+        else a
+        for a in payload["attachments"]
+    ]
+    return {**payload, "attachments": attachments}
+
+
+def _resolve_attachment_urls(embeds: list[Any], urls: dict[str, str]) -> list[Any]:
+    """Embeds as Discord returns them: ``attachment://name`` images point at the stored file."""
+    resolved: list[Any] = []
+    for embed in embeds:
+        if not isinstance(embed, dict):
+            resolved.append(embed)
+            continue
+        embed = dict(embed)
+        for key in ("image", "thumbnail"):
+            media = embed.get(key)
+            if not isinstance(media, dict):
+                continue
+            url = media.get("url")
+            if isinstance(url, str) and url.startswith("attachment://"):
+                target = urls.get(url[len("attachment://") :])
+                if target is not None:
+                    embed[key] = {**media, "url": target, "proxy_url": target}
+        resolved.append(embed)
+    return resolved
 
 
 def _embed_texts(embed: dict[str, Any]) -> list[str]:

@@ -12,6 +12,18 @@ What it checks (recorded in ``violations``, answered the way Slack answers):
   in the text or any block text, or ``link_names`` true / ``parse=full``;
   ``<url|label>`` links are recorded in ``links`` (feed text must never form one).
 
+Files follow the external upload flow ``files_upload_v2`` uses:
+``files.getUploadURLExternal`` (``filename``, ``length`` -> ``upload_url``,
+``file_id``), a POST of the bytes to ``upload_url`` (served here at
+``/upload/<file_id>``; raw body or multipart, its size must equal ``length``),
+then ``files.completeUploadExternal`` (``files`` JSON list, ``channel_id``,
+optional ``thread_ts`` that must name a posted message), which records the file
+in ``files[channel]``.  PNG magic is checked for ``.png`` names; titles and
+``initial_comment`` are scanned for pings.  Errors are HTTP 200 ``ok: false``
+(``invalid_arguments``, ``file_not_found``, ``file_upload_size_mismatch``,
+``thread_not_found`` ...) and ``fail_next(method="files.completeUploadExternal")``
+injects faults like for any method.
+
 Rate limiting follows chat.postMessage's "special tier": a token bucket per
 channel (1 message/s with a small burst) answering HTTP 429 with an *integer*
 ``Retry-After`` (slack_sdk's retry handler crashes on decimals).  Errors are
@@ -34,6 +46,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp import multipart as aiohttp_multipart
 from aiohttp import web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
@@ -43,6 +56,8 @@ _PING = re.compile(
 )
 _LINK = re.compile(r"<(?:https?|mailto|ftp)[^>]*>")
 _ANGLE = re.compile(r"<[^<>]*>")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # Slack's documented 1 GB per file
 
 
 @dataclass
@@ -93,6 +108,12 @@ class SlackStandIn:
         self.rate_limited: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # response_url posts
         self.users: dict[str, dict[str, Any]] = {}
+        # Completed uploads per channel: {"id", "filename", "title", "size", "is_png",
+        # "thread_ts", "initial_comment", "data"}.
+        self.files: dict[str, list[dict[str, Any]]] = {}
+        self.uploads: list[dict[str, Any]] = []  # every POST to an upload URL
+        self._pending_files: dict[str, dict[str, Any]] = {}  # file id -> upload state
+        self._file_ids = itertools.count(1)
 
         self._faults: list[Fault] = []
         self._outage_until = 0.0
@@ -108,6 +129,7 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload_url)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -276,6 +298,8 @@ class SlackStandIn:
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "users.info": self._users_info,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }.get(method)
         if handler is None:
             return self._fail("unknown_method")
@@ -356,6 +380,134 @@ class SlackStandIn:
             {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
         )
 
+    # ------------------------------------------------------------------ files
+
+    async def _get_upload_url(self, params: dict[str, Any]) -> web.Response:
+        method = "files.getUploadURLExternal"
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(str(params.get("length")))
+        except ValueError:
+            length = -1
+        if not filename or length < 0:
+            self.violations.append(Violation(method, "filename and length are required", params))
+            return self._fail("invalid_arguments")
+        if length == 0 or length > MAX_FILE_BYTES:
+            self.violations.append(Violation(method, f"file length {length} not allowed", params))
+            return self._fail("invalid_arguments")
+        file_id = f"F{next(self._file_ids):08d}"
+        self._pending_files[file_id] = {
+            "id": file_id,
+            "filename": filename,
+            "length": length,
+            "alt_txt": params.get("alt_txt"),
+            "data": None,
+            "completed": False,
+        }
+        return self._reply(
+            {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        )
+
+    async def _upload_url(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        state = self._pending_files.get(file_id)
+        if request.content_type == "multipart/form-data":
+            data = b""
+            reader = await request.multipart()
+            async for part in reader:
+                if isinstance(part, aiohttp_multipart.BodyPartReader) and part.filename:
+                    data = await part.read(decode=True)
+                    break
+        else:
+            data = await request.read()
+        self.uploads.append({"file_id": file_id, "size": len(data)})
+        if state is None or state["completed"]:
+            self.violations.append(Violation("upload", f"upload to unknown file {file_id}"))
+            return web.Response(status=404, text="Not Found")
+        if len(data) != state["length"]:
+            self.violations.append(
+                Violation(
+                    "upload", f"{file_id}: {len(data)} bytes sent, {state['length']} declared"
+                )
+            )
+        state["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _complete_upload(self, params: dict[str, Any]) -> web.Response:
+        method = "files.completeUploadExternal"
+        raw = params.get("files")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            items = None
+        if not isinstance(items, list) or not items:
+            self.violations.append(Violation(method, "files must be a non-empty JSON list", params))
+            return self._fail("invalid_arguments")
+        channel = str(params.get("channel_id") or params.get("channels") or "")
+        if "," in channel:
+            self.violations.append(Violation(method, "more than one channel", params))
+            return self._fail("invalid_arguments")
+        if channel and channel in self._channel_errors:
+            return self._fail(self._channel_errors[channel])
+        thread_ts = str(params.get("thread_ts") or "") or None
+        if thread_ts is not None and (channel, thread_ts) not in self.messages:
+            self.violations.append(Violation(method, f"thread_ts {thread_ts} is not a message"))
+            return self._fail("invalid_thread_ts")
+        states: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for item in items:
+            if not isinstance(item, dict):
+                return self._fail("invalid_arguments")
+            state = self._pending_files.get(str(item.get("id")))
+            if state is None or state["completed"]:
+                self.violations.append(Violation(method, f"unknown file {item.get('id')}", params))
+                return self._fail("file_not_found")
+            if state["data"] is None:
+                self.violations.append(Violation(method, f"{state['id']} was never uploaded"))
+                return self._fail("file_not_found")
+            if len(state["data"]) != state["length"]:
+                return self._fail("file_upload_size_mismatch")
+            states.append((state, item))
+        comment = params.get("initial_comment")
+        self._scan(method, {"text": comment or "", **_titles(items)})
+        completed: list[dict[str, Any]] = []
+        for state, item in states:
+            state["completed"] = True
+            data: bytes = state["data"]
+            is_png = data[:8] == PNG_MAGIC
+            if state["filename"].lower().endswith(".png") and not is_png:
+                self.violations.append(
+                    Violation(method, f"{state['filename']} is named .png but is not a PNG")
+                )
+            record = {
+                "id": state["id"],
+                "filename": state["filename"],
+                "title": item.get("title") or state["filename"],
+                "size": len(data),
+                "is_png": is_png,
+                "thread_ts": thread_ts,
+                "initial_comment": comment,
+                "data": data,
+            }
+            if channel:
+                self.files.setdefault(channel, []).append(record)
+            completed.append(
+                {
+                    "id": state["id"],
+                    "name": state["filename"],
+                    "title": record["title"],
+                    "mimetype": "image/png" if is_png else "application/octet-stream",
+                    "filetype": "png" if is_png else "binary",
+                    "size": len(data),
+                    "user": self.bot_user_id,
+                    "channels": [channel] if channel else [],
+                }
+            )
+        return self._reply({"ok": True, "files": completed})
+
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.responses.append(
@@ -414,6 +566,12 @@ def _block_problems(blocks: Any) -> list[str]:
             ):
                 problems.append(f"block {index}: context text over 3000 characters")
     return problems
+
+
+def _titles(items: list[Any]) -> dict[str, Any]:
+    """File titles as extra text to scan for pings (``_scan`` reads ``text`` and ``blocks``)."""
+    titles = [str(i.get("title") or "") for i in items if isinstance(i, dict)]
+    return {"blocks": [{"text": t} for t in titles]}
 
 
 def _block_texts(node: Any) -> list[str]:
