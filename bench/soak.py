@@ -46,9 +46,9 @@ BAD_MODES = ("500", "timeout", "garbage", "429", "gzip_bomb", "redirect_loop", "
 # amount): the bot clusters same-event stories into one alert, and this
 # benchmark counts alerts, so items must not look like copies of each other.
 TEMPLATES = (
-    "{co} teams up with Oracle on generative AI for {n} hospitals",
+    "{co} teams up with Oracle in a ${n} million generative AI deal",
     "{co} raises ${n} million Series A to build AI agents",
-    "Microsoft partners with {co} to bring its AI models to {n} countries",
+    "Microsoft partners with {co} in a ${n} million AI model deal",
     "{co} raises ${n} million Series C led by Spark Capital for AI chips",
 )
 SYLLABLES = ("ka", "zu", "rim", "tor", "vex", "lo", "qua", "neb", "sol", "dri", "mav", "pex")
@@ -65,11 +65,11 @@ def company(i: int, step: int) -> str:
     for _ in range(3):
         n, r = divmod(n, len(SYLLABLES))
         parts.append(SYLLABLES[r])
-    return "".join(parts).capitalize() + f" {SYLLABLES[(i + step) % len(SYLLABLES)].upper()}"
+    return "".join(parts).capitalize()
 
 
 def title(i: int, step: int) -> str:
-    amount = 10 + (i * 37 + step * 11) % 980
+    amount = 10 + i * 31 + step  # distinct per item: a different amount is a different deal
     return TEMPLATES[(i + step) % len(TEMPLATES)].format(co=company(i, step), n=amount)
 
 
