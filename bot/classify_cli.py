@@ -15,6 +15,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.jsonlines import BadLine, load_object
 from bot.matcher import Matcher
 from bot.types import Match, Story
 
@@ -22,27 +23,20 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _REQUIRED = ("id", "title", "summary")
 
 
-class _BadLine(ValueError):
-    pass
 
 
 def parse_line(line: str) -> Story:
-    """A Story from one input line; raises ``_BadLine`` with a readable reason."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise _BadLine(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(obj, dict):
-        raise _BadLine("expected a JSON object")
+    """A Story from one input line; raises ``BadLine`` with a readable reason."""
+    obj = load_object(line)
     missing = [k for k in _REQUIRED if k not in obj]
     if missing:
-        raise _BadLine(f"missing field(s): {', '.join(missing)}")
+        raise BadLine(f"missing field(s): {', '.join(missing)}")
     for key in _REQUIRED:
         value = obj[key]
         if key == "summary" and value is None:
             continue
         if not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise _BadLine(f"field {key!r} must be a string")
+            raise BadLine(f"field {key!r} must be a string")
     story_id = str(obj["id"])
     return Story(
         source=str(obj.get("source") or "classify"),
@@ -86,7 +80,7 @@ def run_classify(in_stream: TextIO, out_stream: TextIO, *, matcher: Matcher, exp
             continue
         try:
             story = parse_line(line)
-        except _BadLine as exc:
+        except BadLine as exc:
             bad += 1
             err.write(f"line {lineno}: {exc}\n")
             continue

@@ -16,15 +16,12 @@ from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
 from bot.cluster import cluster_stories
+from bot.jsonlines import BadLine, load_object
 from bot.types import Match, Story
 
 
 class Classifier(Protocol):
     def classify(self, story: Story) -> Match: ...
-
-
-class BadLine(ValueError):
-    """A line that cannot become a story; the message is shown to the user."""
 
 
 _TEXT_FIELDS = ("title", "summary", "link", "source")
@@ -43,12 +40,7 @@ def _published(value: object) -> datetime:
 
 def parse_line(line: str) -> Story:
     """A Story from one input line; raises :class:`BadLine` with a readable reason."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise BadLine(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(obj, dict):
-        raise BadLine("expected a JSON object")
+    obj = load_object(line)
     missing = [k for k in ("id", "title", "published") if obj.get(k) in (None, "")]
     if missing:
         raise BadLine(f"missing field(s): {', '.join(missing)}")
