@@ -319,6 +319,7 @@ class App:
 
     async def poll_once(self, *, force: bool = True) -> list[Result[PollStats]]:
         """One pass over every source, then deliver what it queued."""
+        await self.poller.recover()
         results = await self.poller.poll_all(force=force)
         await self.outbox.drain()
         return results
@@ -332,6 +333,7 @@ class App:
         _install_signal_handlers(stop)
         for adapter in self.adapters.values():
             await adapter.start(COMMANDS, self.commands.handle)
+        await self.poller.recover()
         scheduler = self._scheduler = build_scheduler(self, now=self.now())
         scheduler.start()
         log.info(

@@ -48,6 +48,8 @@ class EventTracker:
     async def place(self, s: StoredStory) -> int:
         """The event's cluster id for a new flagged story (its own id when it is new)."""
         await self._ready()
-        cluster_id = self._add(s, None)
+        known = self._cluster_of.get(str(s.id))
+        # Replayed at start already (a story whose routing a crash interrupted).
+        cluster_id = known if known is not None else self._add(s, None)
         await self.store.set_cluster(s.id, cluster_id)
         return cluster_id

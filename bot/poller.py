@@ -19,7 +19,7 @@ from bot.errors import AllianceError, ParseError
 from bot.events import EventTracker
 from bot.health import HealthPolicy, after_failure, after_success, is_due
 from bot.route import Router
-from bot.store.store import SourceState, Store
+from bot.store.store import SourceState, Store, StoredStory
 from bot.types import FetchResult, Match, ParsedFeed, PollStats, Result, Story
 
 log = structlog.get_logger("alliance.poll")
@@ -209,35 +209,64 @@ class Poller:
                 and match.confidence >= self.policy.min_confidence
             )
             rows.append((story, match, alert))
-        stored = await self.store.add_stories(rows, now)
+        route = frozenset(
+            st.key
+            for st, _, alert in rows
+            if alert
+            and alertable(
+                st,
+                first_poll=state.first_poll,
+                now=now,
+                max_age_s=self.policy.first_poll_max_age_s,
+            )
+        )
+        stored = await self.store.add_stories(rows, now, route=route)
         flagged: list[tuple[Story, Match]] = []
         queued = 0
         alert_by_key = {st.key: alert for st, _, alert in rows}
         for s in stored:
             if s.duplicate or not alert_by_key.get(s.story.key) or s.match is None:
                 continue
-            # Every flagged story joins an event, even one too old to alert, so a
-            # later copy of an old event is recognised instead of alerting.
-            cluster_id = await self.events.place(s) if self.events is not None else s.id
-            if not alertable(
-                s.story,
-                first_poll=state.first_poll,
-                now=now,
-                max_age_s=self.policy.first_poll_max_age_s,
-            ):
+            if s.story.key not in route:
+                # Too old to alert, but it joins its event, so a later copy of an
+                # old event is recognised instead of alerting.
+                if self.events is not None:
+                    await self.events.place(s)
                 continue
             flagged.append((s.story, s.match))
-            queued += await self._deliver(s.id, cluster_id, router.route(s.story, s.match), now)
+            queued += await self._route(s, router, now)
         return len(stored), len(flagged), queued, tuple(flagged)
+
+    async def _route(self, s: StoredStory, router: Router, now: datetime) -> int:
+        assert s.match is not None
+        cluster_id = s.id
+        if self.events is not None:
+            cluster_id = s.cluster_id if s.cluster_id is not None else await self.events.place(s)
+        return await self._deliver(s.id, cluster_id, router.route(s.story, s.match), now)
+
+    async def recover(self) -> int:
+        """Queue the deliveries of stories stored to alert before a crash cut
+        the poll short (``pending_route``); queueing is idempotent per channel."""
+        pending = await self.store.pending_routes()
+        if not pending:
+            return 0
+        router = await self.router()
+        queued = 0
+        for s in pending:
+            if s.match is None:
+                await self.store.queue_routed(s.id, (), (), self.now())
+                continue
+            queued += await self._route(s, router, self.now())
+        log.info("finished interrupted alerts", stories=len(pending), queued=queued)
+        return queued
 
     async def _deliver(self, story_id: int, cluster_id: int, channels: list[str], now: datetime) -> int:
         """A new event is posted; another outlet's story of a known event updates
         the alert each channel already has, and is posted only where the event
         was not alerted before (a channel whose query only this story matches)."""
         if cluster_id == story_id:
-            return await self.store.enqueue(story_id, channels, now) if channels else 0
+            return await self.store.queue_routed(story_id, channels, (), now)
         posts = await self.store.posts_of(cluster_id)
         updates = [ch for ch, d in posts.items() if d.status != "failed"]
         fresh = [ch for ch in channels if ch not in posts]
-        n = await self.store.enqueue(story_id, updates, now, kind="update") if updates else 0
-        return n + (await self.store.enqueue(story_id, fresh, now) if fresh else 0)
+        return await self.store.queue_routed(story_id, fresh, updates, now)

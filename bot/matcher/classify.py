@@ -10,11 +10,11 @@ from bot.matcher.ai import AI_WORDS, ai_keyword_low, ai_phrase_low
 from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
 from bot.matcher.events import ALL_GATE_WORDS, Hit, find_hits
 from bot.matcher.names import Run, is_org_like, runs
-from bot.matcher.normalize import NormText, normalize
+from bot.matcher.normalize import NormText, is_plain, normalize
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
 from bot.matcher.tokens import (
-    _MONEY_CHAR,
+    MONEY_CHAR_RX,
     MONEY_WORDS,
     literal_rx,
     safe_lower,
@@ -22,8 +22,8 @@ from bot.matcher.tokens import (
     word_start_scanner,
     words_of_lower,
 )
-from bot.matcher.watchlist import Watchlist, WatchHit
-from bot.types import EVENT_TYPES, Amount, Evidence, EventType, Match, Story
+from bot.matcher.watchlist import WatchHit, Watchlist
+from bot.types import EVENT_TYPES, Amount, EventType, Evidence, Match, Story
 
 Field = Literal["title", "summary"]
 
@@ -199,12 +199,13 @@ class _FieldView:
     def __init__(self, name: Field, original: str, watch: Watchlist) -> None:
         self.name = name
         self.watch = watch
-        if original.isascii():
-            # normalize() is the identity on ASCII text; build the NormText only if evidence needs it.
+        if original.isascii() or is_plain(original):
+            # normalize() is the identity on such text (and safe_lower accepts it); build
+            # no NormText: evidence offsets map one to one.
             self.norm: NormText | None = None
             self.text = original
             self.lower = original.lower()
-            self.low: str | None = self.lower  # safe_lower: ASCII text is always safe
+            self.low: str | None = self.lower  # safe_lower(text) == text.lower() here
         else:
             norm = normalize(original)
             self.norm = norm
@@ -223,7 +224,7 @@ class _FieldView:
         if not text:
             return []
         words = self.words
-        money = _MONEY_CHAR.search(text) is not None or not words.isdisjoint(MONEY_WORDS)
+        money = MONEY_CHAR_RX.search(text) is not None or not words.isdisjoint(MONEY_WORDS)
         if not money and words.isdisjoint(ALL_GATE_WORDS):
             return []  # find_hits' own first test, before the call
         return find_hits(text, self.name, words, money, self.low)
@@ -306,11 +307,13 @@ class _Parties:
 
 
 class Matcher:
-    """Classifies stories with rules; holds only its (immutable) watchlist."""
+    """Classifies stories with rules; holds its (immutable) watchlist and memo tables of
+    pure per-name lookups (canonical name, investor or not), which only ever save work."""
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
         self._canon_cache: dict[str, str] = {}
+        self._no_summary = _FieldView("summary", "", watchlist)
         self._investor_cache: dict[str, bool] = {}
         # First words (lowercased) of AI-first spellings: a cheap gate before the regex.
         self._ai_first_words = frozenset(
@@ -321,7 +324,8 @@ class Matcher:
     # -- public ---------------------------------------------------------------------------
     def classify(self, story: Story) -> Match:
         title = _FieldView("title", story.title, self.watchlist)
-        summary = _FieldView("summary", story.summary or "", self.watchlist)
+        # Half the feeds carry no summary: share one (immutable in effect) empty view.
+        summary = _FieldView("summary", story.summary, self.watchlist) if story.summary else self._no_summary
         signals: list[str] = []
         evidence: list[Evidence] = []
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from bot.matcher.tokens import find_iter, positions, word_start_scanner
+from bot.matcher.tokens import word_start_scanner
 from bot.types import EventType
 
 Strength = Literal["strong", "medium"]
@@ -460,28 +460,35 @@ class Hit(NamedTuple):
 
 
 # Necessary conditions for rules that have no start literals, searched before the full
-# scan: (pattern, searched on " " + safe lowercase copy?  else on the text itself).
-#   pair-deal: "Name-Name deal" holds a hyphen.  amount-round / amount-from start with an
-#   amount (AMT always holds a digit).  new-deal: a word-start literal, "-year", or an amount.
-_RULE_PRE: dict[str, tuple[re.Pattern[str], bool]] = {
-    "partnership:pair-deal": (re.compile("-"), False),
-    "funding:amount-round": (re.compile(r"\d"), False),
-    "funding:amount-from": (re.compile(r"\d"), False),
+# scan: (pattern, searched on " " + safe lowercase copy?  else on the text itself, how far
+# before the condition's first hit a match can start: a number of characters, or -1 for
+# "back to the previous space"; None: anywhere).
+#   pair-deal: "Name-Name deal" holds a hyphen, and no whitespace between its start and it.
+#   amount-round / amount-from start with an amount: AMT holds a digit, at most 5 characters
+#   ("U.S.$", "Rs. ") after the start of the amount.
+#   new-deal: a word-start literal, "-year", or an amount.
+_RULE_PRE: dict[str, tuple[re.Pattern[str], bool, int | None]] = {
+    "partnership:pair-deal": (re.compile("-"), False, -1),
+    "funding:amount-round": (re.compile(r"\d"), False, 6),
+    "funding:amount-from": (re.compile(r"\d"), False, 6),
     "partnership:new-deal": (
         re.compile(r"[^a-z](?:new|latest|fresh|expanded|revised|landmark|multibillion-dollar|"
                    r"billion-dollar|blockbuster)|-year|\d"),
         True,
+        None,
     ),
 }
 
 # Per rule, what the hot loop needs: (rule, bound match, bound finditer, bound scanner
-# finditer or None, "acq" role?, prefilter or None, prefilter on the padded lowercase copy?).
-_RUN_INFO: dict[str, tuple[Rule, object, object, object, bool, object, bool]] = {
+# finditer or None, "acq" role?, prefilter search or None, prefilter on the padded
+# lowercase copy?, back-off).
+_RUN_INFO: dict[str, tuple[Rule, object, object, object, bool, object, bool, int | None]] = {
     r.signal: (
         r, r.regex.match, r.regex.finditer,
         _RULE_SCAN[r.signal].finditer if r.signal in _RULE_SCAN else None, r.role == "acq",
         _RULE_PRE[r.signal][0].search if r.signal in _RULE_PRE else None,
         _RULE_PRE[r.signal][1] if r.signal in _RULE_PRE else False,
+        _RULE_PRE[r.signal][2] if r.signal in _RULE_PRE else None,
     )
     for r in RULES
 }
@@ -504,15 +511,22 @@ def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[st
     bg_lits = _BACKGROUND_LITS_RX.search
     bg = BACKGROUND_BEFORE.search
     for rule in _candidates(mask, field == "title", money):
-        _, match, finditer, scan, acq, pre, pre_low = _RUN_INFO[rule.signal]
+        _, match, finditer, scan, acq, pre, pre_low, back = _RUN_INFO[rule.signal]
+        pos = 0
         if pre is not None:
             if not pre_low:
-                if pre(text) is None:
+                first = pre(text)
+                if first is None:
                     continue
+                if back is not None:
+                    # No match starts before this (finditer from ``pos`` sees the whole
+                    # text: lookbehinds and \b behave as in a full scan).
+                    at = first.start()
+                    pos = text.rfind(" ", 0, at) + 1 if back < 0 else max(0, at - back)
             elif padded is not None and pre(padded) is None:
                 continue
         if scan is None or padded is None:
-            found = finditer(text)
+            found = finditer(text, pos)
         else:
             # tokens.find_iter over the rule's word starts, inlined.
             found = []

@@ -14,6 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.matcher.tokens import _IGNORECASE_ODD
+
+
 @dataclass(frozen=True, slots=True)
 class NormText:
     """``text`` is what rules see; ``span`` maps offsets of ``text`` back to ``original``.
@@ -66,11 +69,27 @@ def _fold_char(c: str) -> str | None:
     return "".join(ch for ch in unicodedata.normalize("NFKC", c) if unicodedata.category(ch) != "Cf")
 
 
+# Characters normalize() leaves alone *and* tokens.safe_lower accepts: all of ASCII plus the
+# non-ASCII characters seen so far whose _fold_char is themselves (typographic quotes,
+# dashes, accented letters, ...) other than safe_lower's four exceptions.  A text made of
+# them only is its own normal form with a safe lowercase copy (see ``is_plain``).
+_UNSAFE = frozenset(_IGNORECASE_ODD)
+_PLAIN: set[str] = {chr(i) for i in range(128)}
+_PLAIN_MAX = 60_000
+
+
+def is_plain(original: str) -> bool:
+    """True when ``normalize(original).text is original`` and ``safe_lower`` accepts it
+    (checked against characters already seen; False only means "not known")."""
+    return _PLAIN.issuperset(original)
+
+
 def normalize(original: str) -> NormText:
     """NFKC-normalise ``original`` and drop Cf characters, keeping an offset map."""
     if original.isascii():
         return NormText(original, original)
     edits: list[tuple[int, str]] = []
+    stable: list[str] = []
     for m in _NON_ASCII.finditer(original):
         c = m.group()
         folded = _fold_char(c)
@@ -78,6 +97,10 @@ def normalize(original: str) -> NormText:
             return _normalize_slow(original)
         if folded != c:
             edits.append((m.start(), folded))
+        elif c not in _UNSAFE:
+            stable.append(c)
+    if stable and len(_PLAIN) < _PLAIN_MAX:
+        _PLAIN.update(stable)
     if not edits:
         return NormText(original, original)
     return _apply_edits(original, edits)

@@ -288,14 +288,19 @@ class Store:
 
     @_guard
     async def add_stories(
-        self, stories: Sequence[tuple[Story, Match | None, bool]], now: datetime
+        self,
+        stories: Sequence[tuple[Story, Match | None, bool]],
+        now: datetime,
+        *,
+        route: frozenset[str] = frozenset(),
     ) -> list[StoredStory]:
         """Store stories not seen before; return only the new ones.
 
         ``(story, match, flagged)``. A story is "seen" when its (source, key) is
         stored, so an edited title never re-alerts. A new key whose canonical
         URL is already stored (another feed, a changed guid) is stored as a
-        duplicate: remembered, never alerted again.
+        duplicate: remembered, never alerted again. Flagged new stories whose key
+        is in ``route`` are marked ``pending_route`` in the same transaction.
         """
         if not stories:
             return []
@@ -324,11 +329,11 @@ class Store:
                     primaries.append(item)
                     if url:
                         batch_urls.add(url)
-            ids = await self._insert_stories(s, primaries, seen_urls, now)
+            ids = await self._insert_stories(s, primaries, seen_urls, now, route)
             for (story, _, _), new_id in zip(primaries, ids, strict=True):
                 if new_id is not None and story.url:
                     seen_urls.setdefault(story.url, new_id)
-            repeat_ids = await self._insert_stories(s, repeats, seen_urls, now)
+            repeat_ids = await self._insert_stories(s, repeats, seen_urls, now, route)
         out: list[StoredStory] = []
         for (story, match, _), new_id in zip(primaries + repeats, ids + repeat_ids, strict=True):
             if new_id is None:  # stored before (or by another worker just now)
@@ -345,6 +350,7 @@ class Store:
         items: Sequence[tuple[Story, Match | None, bool]],
         seen_urls: dict[str, int],
         now: datetime,
+        route: frozenset[str],
     ) -> list[int | None]:
         """Multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING: one round trip per
         200 stories instead of one per story. Returns the new id per item, None
@@ -364,6 +370,7 @@ class Store:
                         "published": story.published,
                         "first_seen": now,
                         "flagged": flagged and dup is None,
+                        "pending_route": flagged and dup is None and story.key in route,
                         "duplicate_of": dup,
                         "match": match.to_json() if match else None,
                     }
@@ -377,6 +384,52 @@ class Store:
             by_key = {key: sid for sid, key in (await s.execute(stmt)).all()}
             result.extend(by_key.get(story.key) for story, _, _ in chunk)
         return result
+
+    @_guard
+    async def pending_routes(self, limit: int = 1000) -> list[StoredStory]:
+        """Stories stored to alert whose deliveries were never queued (a crash)."""
+        async with self.session() as s:
+            q = (
+                select(StoryRow)
+                .where(StoryRow.pending_route.is_(True))
+                .order_by(StoryRow.id)
+                .limit(limit)
+            )
+            return [_stored(r) for r in (await s.scalars(q)).all()]
+
+    @_guard
+    async def queue_routed(
+        self,
+        story_id: int,
+        posts: Iterable[str],
+        updates: Iterable[str],
+        now: datetime,
+    ) -> int:
+        """Queue a story's deliveries and clear its ``pending_route``, atomically."""
+        n = 0
+        async with self.session() as s, s.begin():
+            for kind, channels in (("post", posts), ("update", updates)):
+                for channel in sorted(set(channels)):
+                    stmt = (
+                        self._insert(DeliveryRow)
+                        .values(
+                            story_id=story_id,
+                            channel=channel,
+                            kind=kind,
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
+                        )
+                        .on_conflict_do_nothing(index_elements=["story_id", "channel"])
+                        .returning(DeliveryRow.id)
+                    )
+                    if await s.scalar(stmt) is not None:
+                        n += 1
+            await s.execute(
+                update(StoryRow).where(StoryRow.id == story_id).values(pending_route=False)
+            )
+        return n
 
     @_guard
     async def set_cluster(self, story_id: int, cluster_id: int) -> None:

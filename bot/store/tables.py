@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -103,6 +104,11 @@ class StoryRow(Base):
     match: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The event this story reports: the id of the cluster's first story.
     cluster_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
+    # Set in the same transaction that stores a story that must alert, cleared in
+    # the one that queues its deliveries: a crash in between is finished on restart.
+    pending_route: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
 
 
 class SubscriptionRow(Base):
