@@ -285,6 +285,23 @@ class App:
         )
         return result.url, len(feed.entries)
 
+    async def autocomplete(self, kind: str, typed: str, limit: int = 25) -> list[str]:
+        """Suggestions for a command option: watched companies or source names."""
+        typed = typed.strip().lower()
+        if kind == "companies":
+            names = sorted(self.watchlist.names(), key=str.lower)
+        elif kind == "sources":
+            names = [
+                f"{s.id} {s.name}"
+                for s in await self.store.sources()
+                if s.origin != "removed"
+            ]
+        else:
+            return []
+        starts = [n for n in names if n.lower().startswith(typed)]
+        contains = [n for n in names if typed in n.lower() and n not in starts]
+        return (starts + contains)[:limit]
+
     async def post_notice(self, channel: str, message: AlertMessage) -> bool:
         """Post a non-story message (a summary's map) straight to a channel."""
         ref = ChannelRef.parse(channel)

@@ -192,8 +192,14 @@ async def _run(config: AppConfig) -> int:
     from bot.app import App
     from bot.platforms import build_adapters
 
-    adapters = build_adapters(config)
-    async with App(config, adapters=adapters) as app:
+    running: list[App] = []
+
+    async def autocomplete(kind: str, typed: str) -> list[str]:
+        # Adapters are built before the App that answers for them exists.
+        return await running[0].autocomplete(kind, typed) if running else []
+
+    async with App(config, adapters=build_adapters(config, autocomplete=autocomplete)) as app:
+        running.append(app)
         await app.run()
     return EXIT_OK
 

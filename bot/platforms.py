@@ -7,12 +7,21 @@ Mode): Slack.  SDK modules are imported only when their platform is used.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from adapters.base import ChatAdapter
 from bot.errors import ConfigError
 from bot.settings import AppConfig
 
 
-def build_adapters(config: AppConfig) -> dict[str, ChatAdapter]:
+Autocomplete = Callable[[str, str], Awaitable[list[str]]]
+
+
+def build_adapters(
+    config: AppConfig, *, autocomplete: Autocomplete | None = None
+) -> dict[str, ChatAdapter]:
+    """``autocomplete(kind, typed)`` answers Discord's option autocomplete
+    ("companies", "sources"); the App provides it once it is running."""
     s, secrets = config.settings, config.secrets
     adapters: dict[str, ChatAdapter] = {}
     if secrets.discord_token is not None:
@@ -23,6 +32,7 @@ def build_adapters(config: AppConfig) -> dict[str, ChatAdapter]:
             api_base=s.discord.api_base,
             admin_role_ids=[int(r) for r in s.discord.admin_role_ids],
             many_guilds=s.discord.sharded,
+            autocomplete_provider=autocomplete,
         )
     if secrets.slack_bot_token is not None:
         from adapters.slack_adapter import SlackAdapter

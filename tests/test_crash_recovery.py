@@ -52,3 +52,4 @@ async def test_story_stored_but_not_queued_is_alerted_after_restart(tmp_path: Pa
         await app.poll_once()
         assert await app.store.pending_routes() == []
     assert [p.message.title for p in rec.posts] == ["Mistral AI raises $600 million Series B"]
+
