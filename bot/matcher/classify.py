@@ -8,7 +8,7 @@ from typing import Literal
 
 from bot.matcher.ai import AI_WORDS, ai_keyword_low, ai_phrase_low
 from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
-from bot.matcher.events import ALL_GATE_WORDS, Hit, find_hits
+from bot.matcher.events import ALL_GATE_WORDS, SUMMARY_GATE_WORDS, Hit, find_hits
 from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, is_plain, normalize
 from bot.matcher.parties import Slots
@@ -225,7 +225,9 @@ class _FieldView:
             return []
         words = self.words
         money = MONEY_CHAR_RX.search(text) is not None or not words.isdisjoint(MONEY_WORDS)
-        if not money and words.isdisjoint(ALL_GATE_WORDS):
+        if not money and words.isdisjoint(
+            ALL_GATE_WORDS if self.name == "title" else SUMMARY_GATE_WORDS
+        ):
             return []  # find_hits' own first test, before the call
         return find_hits(text, self.name, words, money, self.low)
 

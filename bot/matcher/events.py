@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Literal, NamedTuple
 
 from bot.matcher.tokens import word_start_scanner
@@ -304,6 +306,10 @@ RULES = tuple(
 )
 # Words without which no non-money rule can fire (money rules are gated by ``money``).
 ALL_GATE_WORDS: frozenset[str] = frozenset().union(*(r.gates[0] for r in RULES if not r.money))
+# The same for the rules that also run on summaries (the only candidates there).
+SUMMARY_GATE_WORDS: frozenset[str] = frozenset().union(
+    *(r.gates[0] for r in RULES if not r.money and r.summary)
+)
 
 # Background phrasing: an event mentioned only as history ("months after snatching up X",
 # "which was acquired by Y") is not the story's news.
@@ -420,6 +426,9 @@ for _rule in RULES:
         _bit += 1
     _RULE_NEED.append(_need)
 _GATE_WORDS: frozenset[str] = frozenset(_WORD_BITS)
+# Summaries only run summary rules, so only those rules' gate words (and bits) matter there;
+# the candidate test ``mask & need == need`` reads no other bit.
+_SUMMARY_GATE_ALL: frozenset[str] = frozenset().union(*(g for r in RULES if r.summary for g in r.gates))
 # (gate mask, title?, money?) -> rules that may run; bounded by the rule set, not the input.
 _CANDIDATES: dict[tuple[int, bool, bool], tuple[Rule, ...]] = {}
 
@@ -501,11 +510,12 @@ def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[st
     ``words`` is the field's word set (tokens.word_set) and ``money`` whether it may hold
     an amount; rules whose gate words are absent are not run at all.
     """
-    if not text or (not money and words.isdisjoint(ALL_GATE_WORDS)):
-        return []
-    mask = 0
-    for w in words & _GATE_WORDS:
-        mask |= _WORD_BITS[w]
+    if not text or (
+        not money and words.isdisjoint(ALL_GATE_WORDS if field == "title" else SUMMARY_GATE_WORDS)
+    ):
+        return []  # no candidate rule: every non-money rule needs a word of its first gate
+    mask = reduce(or_, map(_WORD_BITS.__getitem__,
+                           words & (_GATE_WORDS if field == "title" else _SUMMARY_GATE_ALL)), 0)
     hits: list[Hit] = []
     padded = None if low is None else " " + low
     bg_lits = _BACKGROUND_LITS_RX.search

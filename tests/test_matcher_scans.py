@@ -1,0 +1,179 @@
+"""The single-pass scans must give exactly what the plain regexes give.
+
+Word-start scanners (tokens.word_start_scanner) replace per-literal ``str.find`` loops,
+the amount scan jumps between digit runs, and the word set is built by C-level string
+operations; each is checked here against the straightforward version on many texts.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.matcher import amounts, events, names
+from bot.matcher.tokens import find_iter, safe_lower, words_of_lower
+from tests.test_matcher_fastpaths import TEXTS, _spans, _word_set_reference
+
+
+def _fuzz(alphabet: list[str], n: int, seed: int, max_len: int = 12) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(max_len))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("signal", sorted(events._RULE_SCAN))
+def test_rule_scanners_find_every_match(signal: str) -> None:
+    rule = next(r for r in events.RULES if r.signal == signal)
+    scan = events._RULE_SCAN[signal]
+    for t in TEXTS:
+        low = safe_lower(t)
+        if low is None:
+            continue
+        starts = [m.start() for m in scan.finditer(" " + low)]
+        assert _spans(find_iter(rule.regex, t, starts)) == _spans(rule.regex.finditer(t)), t
+
+
+def test_words_of_lower_matches_reference() -> None:
+    extra = _fuzz(list("abAI's’ -/.,()\"“”…*x\u00a0\u2028\t\x1c") + ["'s", "’s"], 20_000, 3)
+    for t in TEXTS + extra:
+        assert words_of_lower(t.lower()) == set(_word_set_reference(t)), repr(t)
+
+
+def _amount_tuples(hits):  # type: ignore[no-untyped-def]
+    return [(a.start, a.end, a.value, a.currency, a.scaled, a.valuation) for a in hits]
+
+
+def test_amount_scan_matches_plain_finditer() -> None:
+    extra = _fuzz(
+        list("0123456789 $€£¥₹.,+-kKmMbB")
+        + ["US$", "U.S.$", "USD", "Rs.", "Rs", "CHF", "million", "bn", " dollars", " crore", "٣", "x"],
+        30_000, 5,
+    )
+    for t in TEXTS + extra:
+        plain = [h for m in amounts._AMOUNT.finditer(t)
+                 if (h := amounts._hit(t, m, m.start(), m.end())) is not None]
+        want = plain if amounts._has_digit(t) else []
+        assert _amount_tuples(amounts.find_amounts(t)) == _amount_tuples(want), repr(t)
+
+
+def test_runs_split_matches_token_walk() -> None:
+    # _split_run reads tokens with str.split; the regex walk it replaced used \S+.
+    import re
+
+    for t in TEXTS:
+        for m in names._RUN.finditer(t):
+            chunk = m.group()
+            assert chunk.split() == re.findall(r"\S+", chunk)
+            pos = 0
+            for tm in re.finditer(r"\S+", chunk):
+                assert tm.start() == pos
+                pos = tm.end() + 1
+
+
+def test_veto_scanners_match_plain_search() -> None:
+    import importlib
+
+    from bot.matcher.watchlist import Watchlist
+
+    classify = importlib.import_module("bot.matcher.classify")
+    pairs = [
+        (classify._IPO, classify._IPO_SCAN), (classify._GRANTS, classify._GRANTS_SCAN),
+        (classify._ADVICE, classify._ADVICE_SCAN), (classify._LAWSUIT, classify._LAWSUIT_SCAN),
+        (classify._TRADE, classify._TRADE_SCAN),
+    ]
+    wl = Watchlist()
+    for t in TEXTS:
+        view = classify._FieldView("title", t, wl)
+        padded = None if view.low is None else " " + view.low
+        for rx, scan in pairs:
+            assert classify._scan_search(rx, scan, view, padded) == (rx.search(view.text) is not None), (
+                rx.pattern[:30], t)
+
+
+def test_fast_constructors_build_equal_values() -> None:
+    import importlib
+
+    from bot.types import Evidence, Match
+
+    classify = importlib.import_module("bot.matcher.classify")
+    ev = classify._evidence("amount", "title", 1, 4, "$5M")
+    assert ev == Evidence("amount", "title", 1, 4, "$5M") and type(ev) is Evidence
+    m = classify._match(True, ("funding",), ("Acme",), None, "seed", 0.85, (ev,), ("amount",))
+    want = Match(ai=True, events=("funding",), parties=("Acme",), amount=None, round="seed",
+                 confidence=0.85, evidence=(ev,), signals=("amount",))
+    assert m == want and repr(m) == repr(want) and hash(m) == hash(want) and type(m) is Match
+    with pytest.raises(AttributeError):
+        m.ai = False  # type: ignore[misc]
+
+
+def test_promo_and_fund_close_prefilters() -> None:
+    import importlib
+
+    from bot.matcher.watchlist import Watchlist
+
+    classify = importlib.import_module("bot.matcher.classify")
+    wl = Watchlist()
+    extra = ["Get 50% off today", "$20 off tickets", "save big at Disrupt 2025", "A new $500M fund",
+             "VC closes third fund, funding startups", "$1.2B growth funds", "Fund-raising", "FUNDS"]
+    for t in TEXTS + extra:
+        view = classify._FieldView("title", t, wl)
+        assert classify._promo(view) == (classify._PROMO.search(view.text) is not None), t
+        if view.low is not None and classify._FUND_CLOSE.search(view.text):
+            assert classify._FUND_CLOSE_PRE.search(view.low), t
+
+
+@pytest.mark.parametrize("signal", sorted(events._RULE_PRE))
+def test_rule_prefilters_are_necessary(signal: str) -> None:
+    rule = next(r for r in events.RULES if r.signal == signal)
+    rx, on_low, _ = events._RULE_PRE[signal]
+    extra = ["Acme-Foo deal", "10-year deal with Bar", "$5M round", "5 million dollars round",
+             "A 10-YEAR PACT", "NEW DEAL", "Fresh  deal", "(new) agreement", "x-y Acme-Foo deal",
+             "U.S.$ 5M funding from Acme", "Rs. 500 crore round", "USD 12 million seed round",
+             "12,500,000 dollars funding", "OpenAI-Microsoft\tpartnership", "a-b\u00a0Foo-Bar pact"]
+    for t in TEXTS + extra:
+        matches = list(rule.regex.finditer(t))
+        if not matches:
+            continue
+        back = events._RULE_PRE[signal][2]
+        if back is not None:
+            at = rx.search(t).start()
+            pos = t.rfind(" ", 0, at) + 1 if back < 0 else max(0, at - back)
+            assert _spans(rule.regex.finditer(t, pos)) == _spans(matches), t
+        if on_low:
+            low = safe_lower(t)
+            if low is not None:
+                assert rx.search(" " + low), t
+        else:
+            assert rx.search(t), t
+
+
+def test_watchlist_scan_matches_word_boundary_trie() -> None:
+    import re
+
+    from bot.matcher import default_watchlist_path, load_watchlist
+    from bot.matcher.watchlist import _WORD, _trie_regex
+
+    wl = load_watchlist(default_watchlist_path())
+    plain = re.compile(rf"\b(?:{_trie_regex(list(wl._by_spelling))})(?![{_WORD}]|[.&]\w)")
+    names = list(wl._by_spelling)
+    rng = random.Random(13)
+    extra = [" ".join(rng.choice(names + ["x", "the", "AI", "Inc.", "&", "-", "_", "9"])
+                      for _ in range(rng.randrange(6))) for _ in range(5000)]
+    for t in TEXTS + extra + ["xOpenAI", "OpenAI_", "_OpenAI", "OpenAI.com", "Meta&Co"]:
+        assert [(m.span(), m.group()) for m in wl._regex.finditer(t)] == [
+            (m.span(), m.group()) for m in plain.finditer(t)], t
+
+
+def test_plain_texts_need_no_normalisation() -> None:
+    from bot.matcher.normalize import is_plain, normalize
+
+    odd = ["İstanbul ’quoted’", "Kelvin \u212a – dash", "ſeed “x”", "e\u0301 café", "Open\u200bAI’s",
+           "ﬁnance ’", "Ａ full width", "ı dotless"]
+    for t in TEXTS + odd:
+        normalize(t)  # learns the characters it sees
+    for t in TEXTS + odd:
+        if is_plain(t):
+            n = normalize(t)
+            assert n.text == t and n.segments is None, repr(t)
+            assert safe_lower(t) == t.lower(), repr(t)
+    assert not is_plain("İstanbul") and not is_plain("Kelvin \u212a") and not is_plain("Open\u200bAI")
