@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,11 +100,13 @@ def _fast_constructor(cls: type, names: tuple[str, ...]):  # type: ignore[no-unt
 
 
 # Positional: (ai, events, parties, amount, round, confidence, evidence, signals).
-_match = _fast_constructor(
+_match: Callable[..., Match] = _fast_constructor(
     Match, ("ai", "events", "parties", "amount", "round", "confidence", "evidence", "signals")
 )
 # Positional: (signal, field, start, end, quote).
-_evidence = _fast_constructor(Evidence, ("signal", "field", "start", "end", "quote"))
+_evidence: Callable[..., Evidence] = _fast_constructor(
+    Evidence, ("signal", "field", "start", "end", "quote")
+)
 
 _PROMO_LITS_RX = literal_rx(_PROMO_LITS)
 _IPO_LITS_RX = literal_rx(_IPO_LITS)

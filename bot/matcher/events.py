@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from bot.matcher.tokens import word_start_scanner
 from bot.types import EventType
@@ -438,7 +438,7 @@ def _candidates(mask: int, title: bool, money: bool) -> tuple[Rule, ...]:
     rules = _CANDIDATES.get(key)
     if rules is None:
         rules = tuple(
-            rule for rule, need in zip(RULES, _RULE_NEED)
+            rule for rule, need in zip(RULES, _RULE_NEED, strict=True)
             if (title or rule.summary) and (money or not rule.money) and mask & need == need
         )
         if len(_CANDIDATES) > 4096:
@@ -491,7 +491,7 @@ _RULE_PRE: dict[str, tuple[re.Pattern[str], bool, int | None]] = {
 # Per rule, what the hot loop needs: (rule, bound match, bound finditer, bound scanner
 # finditer or None, "acq" role?, prefilter search or None, prefilter on the padded
 # lowercase copy?, back-off).
-_RUN_INFO: dict[str, tuple[Rule, object, object, object, bool, object, bool, int | None]] = {
+_RUN_INFO: dict[str, tuple[Rule, Any, Any, Any, bool, Any, bool, int | None]] = {
     r.signal: (
         r, r.regex.match, r.regex.finditer,
         _RULE_SCAN[r.signal].finditer if r.signal in _RULE_SCAN else None, r.role == "acq",

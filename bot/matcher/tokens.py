@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _STRIP = ".,;:!?()[]{}\"'’‘“”«»*…"
 MONEY_CHARS = "$€£¥₹₩₪"
@@ -149,14 +150,14 @@ def find_iter(regex: re.Pattern[str], text: str, starts: list[int]) -> list[re.M
 # the character *before* each such offset (the text is padded with one space), so the
 # engine only stops at non-letters, and it consumes one character, so no offset is skipped.
 def _trie(words: list[str]) -> str:
-    root: dict[str, dict] = {}
+    root: dict[str, Any] = {}
     for w in words:
         node = root
         for ch in w:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict[str, dict]) -> str:
+    def emit(node: dict[str, Any]) -> str:
         ends = "" in node
         branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
