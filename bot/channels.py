@@ -38,6 +38,16 @@ class ChannelRef:
             )
         return cls(platform.lower(), channel, team or None)
 
+    @property
+    def key(self) -> str:
+        """How subscriptions and the outbox name the channel: ``platform:channel``.
+
+        Channel ids are unique per platform (Discord snowflakes; Slack ids within
+        the workspaces one bot token serves), so the team/guild is dropped: the
+        same channel written with or without it is one channel, never alerted twice.
+        """
+        return "console" if self.platform == "console" else f"{self.platform}:{self.channel}"
+
     def __str__(self) -> str:
         if self.platform == "console":
             return "console"

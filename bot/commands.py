@@ -172,16 +172,7 @@ class Runtime(Protocol):
 
 
 def channel_key(ref: ChannelRef) -> str:
-    """The key subscriptions and the outbox use: ``platform:channel``.
-
-    Channel ids are unique per platform (Discord snowflakes; Slack ids within
-    the workspaces a bot token serves), so the guild/team prefix is dropped:
-    a subscription made in chat and one in the config file for the same
-    channel are then the same channel, and never alert twice.
-    """
-    if ref.platform == "console":
-        return "console"
-    return f"{ref.platform}:{ref.channel}"
+    return ref.key
 
 
 def actor(inv: CommandInvocation) -> str:

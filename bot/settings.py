@@ -89,7 +89,7 @@ class SubscriptionConfig(_Strict):
         # Imported here to keep settings free of adapter imports at module load.
         from bot.channels import parse_channel
 
-        return str(parse_channel(v))
+        return parse_channel(v).key
 
     @field_validator("mode")
     @classmethod
@@ -145,7 +145,7 @@ class AdminConfig(_Strict):
             return None
         from bot.channels import parse_channel
 
-        return str(parse_channel(v))
+        return parse_channel(v).key
 
 
 class DiscordConfig(_Strict):

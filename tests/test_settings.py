@@ -126,3 +126,14 @@ def test_bad_durations(bad: object) -> None:
 def test_format_duration() -> None:
     assert format_duration(5400) == "1h30m"
     assert format_duration(0) == "0s"
+
+
+def test_channels_are_stored_without_team(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        '[admin]\nchannel = "slack:T01/C02"\n[[subscriptions]]\nchannel = "slack:T01/C02"\n'
+        '[[subscriptions]]\nchannel = "discord:99/123"\n',
+    )
+    cfg = load_config(p, environ={}, dotenv=None)
+    assert [s.channel for s in cfg.settings.subscriptions] == ["slack:C02", "discord:123"]
+    assert cfg.settings.admin.channel == "slack:C02"
