@@ -17,10 +17,10 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
+import aiohttp
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -28,8 +28,8 @@ from adapters.base import AlertMessage, ChannelRef, ChatAdapter
 from adapters.console import ConsoleAdapter
 from bot.commands import COMMANDS, CommandService, apply_override
 from bot.errors import AllianceError, CommandError, ParseError
-from bot.fetch import Fetcher, FetchSettings, create_session
 from bot.events import EventTracker
+from bot.fetch import Fetcher, FetchSettings, create_session
 from bot.health import HealthPolicy
 from bot.matcher import Matcher, Watchlist, load_watchlist
 from bot.normalize import to_stories
@@ -101,7 +101,7 @@ class App:
         self.poller: Poller
         self.outbox: OutboxWorker
         self._parser: ParserPool | None = None
-        self._session: object | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._inflight: set[asyncio.Task[object]] = set()
         self._scheduler: AsyncIOScheduler | None = None
         self._router: Router | None = None
@@ -153,7 +153,7 @@ class App:
         await self.store.sync_config_subscriptions(
             ((sub.channel, sub.query, sub.mode) for sub in s.subscriptions), now
         )
-        self.watchlist = await self._with_watchlist_changes(load_watchlist(self.watchlist_path))
+        self.watchlist = await self._with_watchlist_changes(load_watchlist(self.config.watchlist_file))
         self.matcher = Matcher(self.watchlist)
         fs = fetch_settings(s)
         session = create_session(fs)
@@ -187,19 +187,13 @@ class App:
             except Exception:
                 log.exception("adapter close failed", platform=adapter.platform)
         if self._session is not None:
-            await self._session.close()  # type: ignore[attr-defined]
+            await self._session.close()
             self._session = None
         if self._parser is not None:
             self._parser.close()
             self._parser = None
         if hasattr(self, "store"):
             await self.store.close()
-
-    @property
-    def watchlist_path(self) -> Path:
-        from bot.cli import watchlist_path
-
-        return watchlist_path(self.config)
 
     # ---- stages --------------------------------------------------------------
 

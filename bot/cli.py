@@ -98,24 +98,12 @@ def _db_kind(url: str) -> str:
     return "SQLite" if url.startswith("sqlite") else "PostgreSQL"
 
 
-def watchlist_path(config: AppConfig) -> Path:
-    """The configured watchlist; without a config file, the one shipped in config/."""
-    from bot.matcher import default_watchlist_path
-
-    configured = Path(config.settings.matcher.watchlist)
-    if configured.is_absolute():
-        return configured
-    if config.path is None:
-        return default_watchlist_path()
-    return config.config_dir / configured
-
-
 def _classify(args: argparse.Namespace) -> int:
     from bot.classify_cli import run_classify
     from bot.matcher import Matcher, load_watchlist
 
     config = load_config(args.config)
-    matcher = Matcher(load_watchlist(watchlist_path(config)))
+    matcher = Matcher(load_watchlist(config.watchlist_file))
     stream = _open_input(args.file)
     try:
         return run_classify(stream, sys.stdout, matcher=matcher, explain=args.explain)
@@ -138,7 +126,7 @@ def _cluster(args: argparse.Namespace) -> int:
     from bot.matcher import Matcher, load_watchlist
 
     config = load_config(args.config)
-    matcher = Matcher(load_watchlist(watchlist_path(config)))
+    matcher = Matcher(load_watchlist(config.watchlist_file))
     stream = _open_input(args.file)
     try:
         return run_cluster(stream, sys.stdout, matcher=matcher)
@@ -156,7 +144,7 @@ async def _summary(config: AppConfig, args: argparse.Namespace) -> int:
     from bot.store import open_store
     from bot.summary import PERIODS, build_summary, render_summary_text, summary_json
 
-    watchlist = load_watchlist(watchlist_path(config))
+    watchlist = load_watchlist(config.watchlist_file)
     try:
         query = parse_query(args.query or "*", watchlist_resolver(watchlist))
     except QueryError as exc:
@@ -178,9 +166,10 @@ async def _summary(config: AppConfig, args: argparse.Namespace) -> int:
     if args.png:
         from bot.mapimage import summary_png
 
+        title = f"AI alliances, last {args.period}"
         try:
-            with open(args.png, "wb") as f:
-                f.write(summary_png(stories, title=f"AI alliances, last {args.period}"))
+            png = await asyncio.to_thread(summary_png, stories, title=title)
+            await asyncio.to_thread(Path(args.png).write_bytes, png)
         except OSError as exc:
             print(f"alliance-bot: cannot write {args.png}: {exc.strerror}", file=sys.stderr)
             return EXIT_FAILED

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.cluster import Clusterer, signature
-from bot.store.store import StoredStory, Store
+from bot.store.store import Store, StoredStory
 
 # Longer than any window in which the clusterer joins stories.
 REPLAY = timedelta(days=12)

@@ -13,7 +13,6 @@ from adapters.base import ChatAdapter
 from bot.errors import ConfigError
 from bot.settings import AppConfig
 
-
 Autocomplete = Callable[[str, str], Awaitable[list[str]]]
 
 

@@ -256,6 +256,18 @@ class AppConfig:
     def config_dir(self) -> Path:
         return self.path.parent if self.path else DEFAULT_CONFIG.parent
 
+    @property
+    def watchlist_file(self) -> Path:
+        """The configured watchlist; without a config file, the one shipped in config/."""
+        configured = Path(self.settings.matcher.watchlist)
+        if configured.is_absolute():
+            return configured
+        if self.path is None:
+            from bot.matcher.watchlist import default_watchlist_path
+
+            return default_watchlist_path()
+        return self.config_dir / configured
+
 
 def _loc(loc: tuple[int | str, ...], raw: Mapping[str, Any]) -> str:
     """Turn pydantic's location into the key a person would look for.
