@@ -7,6 +7,7 @@ returned as that source's result; nothing here lets one feed stop another.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -19,10 +20,14 @@ from bot.errors import AllianceError, ParseError
 from bot.events import EventTracker
 from bot.health import HealthPolicy, after_failure, after_success, is_due
 from bot.route import Router
-from bot.store.store import SourceState, Store, StoredStory
+from bot.store.store import SourceState, SourceUpdate, Store, StoredStory
 from bot.types import FetchResult, Match, ParsedFeed, PollStats, Result, Story
 
 log = structlog.get_logger("alliance.poll")
+
+_PASS_BATCH: contextvars.ContextVar[list[tuple[str, SourceUpdate]] | None] = contextvars.ContextVar(
+    "alliance_pass_batch", default=None
+)
 
 
 class FeedFetcher(Protocol):
@@ -98,8 +103,31 @@ class Poller:
     def interval_for(self, state: SourceState) -> float:
         return state.interval_s or self.policy.default_interval_s
 
+    async def _save(self, name: str, change: SourceUpdate) -> None:
+        batch = _PASS_BATCH.get()
+        if batch is not None:
+            batch.append((name, change))
+        else:
+            await self.store.update_source(name, change)
+
     async def poll_all(self, *, force: bool = False) -> list[Result[PollStats]]:
-        """Poll every enabled source (every due one unless ``force``), concurrently."""
+        """Poll every enabled source (every due one unless ``force``), concurrently.
+
+        The sources' new state (validators, health, next poll) is written in one
+        transaction at the end of the pass; a crash mid-pass only means those
+        feeds are fetched again in full, and their items are deduplicated.
+        """
+        batch: list[tuple[str, SourceUpdate]] = []
+        # A context variable, not an attribute: polls run by the scheduler at the
+        # same time are not part of this pass and write their own state.
+        token = _PASS_BATCH.set(batch)
+        try:
+            return await self._poll_all(force=force)
+        finally:
+            _PASS_BATCH.reset(token)
+            await self.store.update_sources(batch)
+
+    async def _poll_all(self, *, force: bool) -> list[Result[PollStats]]:
         now = self.now()
         states = [
             s
@@ -153,7 +181,7 @@ class Poller:
             policy=self.policy.health,
             rng=self.rng,
         )
-        await self.store.update_source(state.name, decision.update)
+        await self._save(state.name, decision.update)
         if decision.paused_now and self.notify_admin is not None:
             await self.notify_admin(
                 f"Source '{state.name}' is paused: {decision.reason}. "
@@ -167,7 +195,7 @@ class Poller:
                 state.url, etag=state.etag, last_modified=state.last_modified
             )
             if result.not_modified:
-                await self.store.update_source(
+                await self._save(
                     state.name,
                     after_success(state, result, interval_s=self.interval_for(state), now=now),
                 )
@@ -182,7 +210,7 @@ class Poller:
             raise
         stories = self.make_stories(feed, state.name, now)
         stats = await self._ingest(state, stories, router, now)
-        await self.store.update_source(
+        await self._save(
             state.name, after_success(state, result, interval_s=self.interval_for(state), now=now)
         )
         return PollStats(

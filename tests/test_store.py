@@ -137,3 +137,20 @@ async def test_unreachable_postgres_is_a_clear_error_without_password() -> None:
         await open_store("postgresql+asyncpg://bob:hunter2@127.0.0.1:1/nope")
     assert "hunter2" not in str(err.value)
     assert "cannot connect" in str(err.value)
+
+
+async def test_update_sources_in_one_transaction(store: Store) -> None:
+    await store.sync_sources([(n, f"https://{n}.example/", None, True) for n in "abc"], T0)
+    later = T0 + timedelta(minutes=5)
+    await store.update_sources(
+        [
+            ("a", SourceUpdate({"failures": 0, "next_poll_at": later, "etag": '"1"'})),
+            ("b", SourceUpdate({"failures": 0, "next_poll_at": later, "etag": '"2"'})),
+            ("c", SourceUpdate({"failures": 3, "last_error": "boom"})),
+            ("a", SourceUpdate({})),
+        ]
+    )
+    states = {s.name: s for s in await store.sources()}
+    assert (states["a"].etag, states["b"].etag) == ('"1"', '"2"')
+    assert states["a"].next_poll_at == later
+    assert states["c"].failures == 3 and states["c"].last_error == "boom" and states["c"].etag is None

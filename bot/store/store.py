@@ -12,9 +12,9 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -283,6 +283,30 @@ class Store:
             return
         async with self.session() as s, s.begin():
             await s.execute(update(SourceRow).where(SourceRow.name == name).values(**change.values))
+
+    @_guard
+    async def update_sources(self, changes: Sequence[tuple[str, SourceUpdate]]) -> None:
+        """Many sources' poll outcomes in one transaction (a whole poll pass).
+
+        Rows with the same set of changed columns go in one executemany; a pass
+        of 1,000 unchanged feeds is then one commit instead of 1,000.
+        """
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for name, change in changes:
+            if change.values:
+                cols = tuple(sorted(change.values))
+                groups.setdefault(cols, []).append({"b_name": name, **change.values})
+        if not groups:
+            return
+        table = cast(Table, SourceRow.__table__)
+        async with self.engine.begin() as conn:
+            for cols, rows in groups.items():
+                stmt = (
+                    update(table)
+                    .where(table.c.name == bindparam("b_name"))
+                    .values({c: bindparam(c) for c in cols})
+                )
+                await conn.execute(stmt, rows)
 
     # ---- stories -------------------------------------------------------------
 
