@@ -39,6 +39,7 @@ from bot.types import Match, Story
 from tests.fakes.discord_standin import DiscordStandIn
 from tests.fakes.slack_standin import SlackStandIn
 from tests.test_e2e_poll import REPO, FeedServer, cli, rss, server  # noqa: F401  (server: fixture)
+from tests.test_outbox import Clock, no_sleep
 
 D1, D2 = "1500000000000000001", "1500000000000000002"
 S1, S2 = "C0ALERTS", "C0DEALS"
@@ -47,21 +48,6 @@ _NUMBER = re.compile(r"\bn(\d{3})\b")
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 11, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, s: float) -> None:
-        self.t += timedelta(seconds=s)
-
-
-async def no_sleep(_: float) -> None:
-    return None
 
 
 async def queue(store: Store, now: datetime, n: int, channels: list[str]) -> None:
