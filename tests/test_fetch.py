@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import os
 import socket
 import time
 import zlib
@@ -36,6 +35,7 @@ from bot.fetch import (
 )
 from bot.netguard import is_blocked_connection
 from tests.feedserver import FeedServer, RawServer, read_request_head
+from tests.memory import peak_rss_growth as _peak_rss_growth
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 NOW = datetime(2025, 1, 6, 12, 0, 0, tzinfo=UTC)
@@ -306,34 +306,12 @@ async def test_huge_content_length_is_refused_before_reading() -> None:
     assert time.monotonic() - started < 1.0  # no waiting for a body
 
 
-def _rss_kib() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-
-
 @contextlib.asynccontextmanager
 async def peak_rss_growth() -> AsyncIterator[list[int]]:
-    """Samples current RSS every 5 ms; yields a list that receives the peak growth (KiB)."""
     if not Path("/proc/self/statm").exists():
         pytest.skip("needs /proc to measure memory")
-    baseline = _rss_kib()
-    peak = baseline
-    stop = asyncio.Event()
-
-    async def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _rss_kib())
-            await asyncio.sleep(0.005)
-
-    out: list[int] = []
-    task = asyncio.create_task(sample())
-    try:
+    async with _peak_rss_growth() as out:
         yield out
-    finally:
-        stop.set()
-        await task
-        out.append(max(peak, _rss_kib()) - baseline)
 
 
 @pytest.fixture(scope="module")

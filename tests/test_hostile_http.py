@@ -48,6 +48,7 @@ from bot.parse import FEED_TITLE_MAX, SUMMARY_MAX, TITLE_MAX, ParserPool, parse_
 from bot.store.store import SourceState
 from bot.types import ParsedFeed
 from tests.feedserver import FeedServer, RawServer, read_request_head
+from tests.memory import peak_rss_growth
 
 FEEDS = Path(__file__).resolve().parents[2] / "shared" / "feeds"
 HOSTILE = FEEDS / "hostile"
@@ -75,9 +76,6 @@ pytestmark = [
 # --------------------------------------------------------------------------- measurement
 
 
-def rss_kib(pid: int | str = "self") -> int:
-    with open(f"/proc/{pid}/statm") as fh:
-        return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
 
 
 def child_pids(root: int | None = None) -> set[int]:
@@ -107,27 +105,6 @@ def vm_hwm_kib(pid: int) -> int:
     return 0
 
 
-@contextlib.asynccontextmanager
-async def peak_rss_growth() -> AsyncIterator[list[int]]:
-    """Samples this process's RSS every 5 ms; the yielded list receives the peak growth (KiB)."""
-    baseline = rss_kib()
-    peak = baseline
-    stop = asyncio.Event()
-
-    async def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, rss_kib())
-            await asyncio.sleep(0.005)
-
-    out: list[int] = []
-    task = asyncio.create_task(sample())
-    try:
-        yield out
-    finally:
-        stop.set()
-        await task
-        out.append(max(peak, rss_kib()) - baseline)
 
 
 # --------------------------------------------------------------------------- servers
