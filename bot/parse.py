@@ -697,18 +697,3 @@ class ParserPool:
 
     async def __aexit__(self, *exc: object) -> None:
         self.close()
-
-
-async def parse_off_loop(
-    pool: ParserPool,
-    body: bytes,
-    *,
-    url: str,
-    content_type: str | None = None,
-    now: datetime,
-    max_entries: int = 200,
-) -> ParsedFeed:
-    """Convenience wrapper: ``await pool.parse(...)``."""
-    return await pool.parse(
-        body, url=url, content_type=content_type, now=now, max_entries=max_entries
-    )

@@ -515,14 +515,6 @@ class Store:
             )
             return [_stored(r) for r in (await s.scalars(q)).all()]
 
-    @_guard
-    async def count_stories(self, source: str | None = None) -> int:
-        async with self.session() as s:
-            q = select(func.count()).select_from(StoryRow)
-            if source is not None:
-                q = q.where(StoryRow.source == source)
-            return int(await s.scalar(q) or 0)
-
     # ---- subscriptions -------------------------------------------------------
 
     @_guard
