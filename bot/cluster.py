@@ -36,7 +36,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from bot.types import Match, Story
@@ -60,6 +60,10 @@ WINDOW_SAME_DEAL = timedelta(days=10)  # ... unless amount and parties agree
 DATE_ONLY_SLACK = timedelta(days=1)  # a date-only stamp could be any time that day
 SPAN = timedelta(days=2)  # from a cluster's first story (its event) to any later copy
 BEST_LINK = 0.6  # cluster score = this * best link + (1 - this) * average link
+BEST_LINK_MULTI_DAY = 0.4  # ... when the cluster already spans several calendar days
+TRIM = 0.25  # the average link ignores this share of the cluster's weakest links (n >= 4)
+NEW_ACTOR = 0.2  # later day, headline actor absent from the whole cluster: score penalty
+LOST_ACTOR = 0.2  # the cluster's first headline actor absent from the new story: penalty
 INDEX_WORDS = 12  # a new story looks up clusters by its this-many rarest headline words
 INDEX_RARITY = 0.3  # ... ignoring words so common (idf/scale below this, and seen in more
 # than 20 stories: tiny batches make every shared word look common) they match everything
@@ -591,8 +595,10 @@ def cluster_score(new: EventSignature, cluster: Cluster, stats: TokenStats | Non
 
     Single-link alone chains a saga's daily developments into one blob (the
     ultimatum, the refusal, the ban...), so: a stage or parallel veto by any member
-    vetoes the cluster, the cluster's first story anchors the time window, and the
-    best link is blended with the average link.
+    vetoes the cluster, the cluster's first story anchors the time window, the
+    best link is blended with a trimmed average link (weighted towards the average
+    once the cluster spans several days), and a change of headline actor (see
+    ``NEW_ACTOR`` / ``LOST_ACTOR``) counts against the join.
     """
     if not cluster.members:
         return 0.0
@@ -605,7 +611,33 @@ def cluster_score(new: EventSignature, cluster: Cluster, stats: TokenStats | Non
         if why in ("stage", "parallel", "amount", "round"):
             return 0.0
         scores.append(_evidence(new, member, stats) if why is None else 0.0)
-    return BEST_LINK * max(scores) + (1.0 - BEST_LINK) * sum(scores) / len(scores)
+    # Trimmed average: one stray member (a same-day side development that slipped
+    # in) must not decide whether a genuine late copy fits the rest of the cluster.
+    ranked = sorted(scores)
+    kept = ranked[int(len(ranked) * TRIM):] if len(ranked) >= 4 else ranked
+    average = sum(kept) / len(kept)
+    # A running story: once the cluster spans several days, a best link to one
+    # member is weak evidence (each day's copies resemble the next day's), so the
+    # average over all members counts for more.
+    days = {_day(m) for m in cluster.members}
+    best_link = BEST_LINK_MULTI_DAY if len(days) > 1 else BEST_LINK
+    score = best_link * max(scores) + (1.0 - best_link) * average
+    # Who acts in the headline: a story on a later day whose actor no member of the
+    # cluster ever mentions ("Trump orders..." after days of "Anthropic refuses...")
+    # is the next development, and so is a story that never mentions the actor of
+    # the cluster's own first headline while naming a different one.
+    if new.subject and _day(new) != _day(first):
+        mentioned = set().union(*(m.text_tokens for m in cluster.members))
+        if not new.subject & mentioned:
+            score -= NEW_ACTOR
+    if first.subject and not first.subject & new.text_tokens and not first.subject & new.subject:
+        score -= LOST_ACTOR
+    return score
+
+
+def _day(sig: EventSignature) -> date:
+    """A story's (UTC) calendar day (a repost counts on its article's day)."""
+    return sig.published.astimezone(UTC).date()
 
 
 def assign(
