@@ -430,29 +430,36 @@ class Store:
         now: datetime,
     ) -> int:
         """Queue a story's deliveries and clear its ``pending_route``, atomically."""
-        n = 0
         async with self.session() as s, s.begin():
-            for kind, channels in (("post", posts), ("update", updates)):
-                for channel in sorted(set(channels)):
-                    stmt = (
-                        self._insert(DeliveryRow)
-                        .values(
-                            story_id=story_id,
-                            channel=channel,
-                            kind=kind,
-                            status="pending",
-                            attempts=0,
-                            next_attempt_at=now,
-                            created_at=now,
-                        )
-                        .on_conflict_do_nothing(index_elements=["story_id", "channel"])
-                        .returning(DeliveryRow.id)
-                    )
-                    if await s.scalar(stmt) is not None:
-                        n += 1
+            n = await self._queue(s, story_id, "post", posts, now)
+            n += await self._queue(s, story_id, "update", updates, now)
             await s.execute(
                 update(StoryRow).where(StoryRow.id == story_id).values(pending_route=False)
             )
+        return n
+
+    async def _queue(
+        self, s: AsyncSession, story_id: int, kind: str, channels: Iterable[str], now: datetime
+    ) -> int:
+        """Insert one pending delivery per channel; a (story, channel) pair is queued once, ever."""
+        n = 0
+        for channel in sorted(set(channels)):
+            stmt = (
+                self._insert(DeliveryRow)
+                .values(
+                    story_id=story_id,
+                    channel=channel,
+                    kind=kind,
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["story_id", "channel"])
+                .returning(DeliveryRow.id)
+            )
+            if await s.scalar(stmt) is not None:
+                n += 1
         return n
 
     @_guard
@@ -572,26 +579,8 @@ class Store:
         self, story_id: int, channels: Iterable[str], now: datetime, *, kind: str = "post"
     ) -> int:
         """Queue one delivery per channel; a (story, channel) pair is queued once, ever."""
-        n = 0
         async with self.session() as s, s.begin():
-            for channel in sorted(set(channels)):
-                stmt = (
-                    self._insert(DeliveryRow)
-                    .values(
-                        story_id=story_id,
-                        channel=channel,
-                        kind=kind,
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                    .on_conflict_do_nothing(index_elements=["story_id", "channel"])
-                    .returning(DeliveryRow.id)
-                )
-                if await s.scalar(stmt) is not None:
-                    n += 1
-        return n
+            return await self._queue(s, story_id, kind, channels, now)
 
     @_guard
     async def claim_due(
