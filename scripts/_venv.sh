@@ -14,11 +14,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "creating .venv ..." >&2
   "$PY" -m venv .venv
 fi
-STAMP=".venv/.alliance-installed"
-WANT="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)-$EXTRAS"
-if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+# One stamp per set of extras, holding the pyproject.toml hash it was installed
+# from. Running the bot after the tests needs nothing new: any stamp with the
+# current hash covers the base install, and the test stamp covers both.
+HASH="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$HASH" ]; }
+STAMP=".venv/.alliance-installed-${EXTRAS:-base}"
+if ! stamp_ok "$STAMP" && ! { [ -z "$EXTRAS" ] && stamp_ok ".venv/.alliance-installed-dev,bench"; }; then
   echo "installing alliance-bot${EXTRAS:+[$EXTRAS]} into .venv ..." >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}" >&2
-  echo "$WANT" > "$STAMP"
+  echo "$HASH" > "$STAMP"
 fi
