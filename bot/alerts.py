@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.base import AlertMessage
 from bot.store.store import StoredStory
-from bot.types import Amount
+from bot.types import Amount, Match, Story
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "CN¥"}
 
@@ -24,9 +24,9 @@ def format_amount(amount: Amount | None) -> str | None:
     return f"{symbol}{num}{suffix}" if symbol else f"{amount.currency} {num}{suffix}"
 
 
-def to_alert(stored: StoredStory, also_reported_by: tuple[str, ...] = ()) -> AlertMessage:
-    match = stored.match
-    story = stored.story
+def alert_message(
+    story: Story, match: Match | None, also_reported_by: tuple[str, ...] = ()
+) -> AlertMessage:
     return AlertMessage(
         title=story.title,
         url=story.url,
@@ -40,3 +40,7 @@ def to_alert(stored: StoredStory, also_reported_by: tuple[str, ...] = ()) -> Ale
         published=story.published,
         summary=story.summary,
     )
+
+
+def to_alert(stored: StoredStory, also_reported_by: tuple[str, ...] = ()) -> AlertMessage:
+    return alert_message(stored.story, stored.match, also_reported_by)

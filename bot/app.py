@@ -178,7 +178,6 @@ class App:
         )
         self.outbox = OutboxWorker(self.store, self.adapters, now=self.now)
         self.commands = CommandService(self.store, self, self.now)
-        self._fetcher = fetcher
 
     async def close(self) -> None:
         for adapter in list(self.adapters.values()):
@@ -261,7 +260,7 @@ class App:
         from bot.discovery import discover_feed_url
 
         now = self.now()
-        result = await self._fetcher.fetch(url)
+        result = await self.poller.fetcher.fetch(url)
         body = result.body or b""
         try:
             feed = await self.poller.parser.parse(
@@ -273,7 +272,7 @@ class App:
             if found is None:
                 raise
         # The discovered URL goes through the same guarded fetcher as any other.
-        result = await self._fetcher.fetch(found)
+        result = await self.poller.fetcher.fetch(found)
         feed = await self.poller.parser.parse(
             result.body or b"", url=result.url, content_type=result.content_type, now=now
         )

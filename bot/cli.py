@@ -223,9 +223,8 @@ def story_json(stats: PollStats) -> list[dict[str, object]]:
 
 
 def print_results(results: list[Result[PollStats]], *, as_json: bool, out: TextIO) -> None:
-    from adapters.base import AlertMessage
     from adapters.console import render_text
-    from bot.alerts import format_amount
+    from bot.alerts import alert_message
 
     flagged = 0
     for r in results:
@@ -237,16 +236,7 @@ def print_results(results: list[Result[PollStats]], *, as_json: bool, out: TextI
                 continue
             out.write(
                 render_text(
-                    AlertMessage(
-                        title=story.title,
-                        url=story.url,
-                        events=match.events,
-                        parties=match.parties,
-                        amount=format_amount(match.amount),
-                        round=match.round,
-                        evidence=tuple(dict.fromkeys(e.quote for e in match.evidence))[:5],
-                        source=story.source,
-                    )
+                    alert_message(story, match)
                 )
                 + "\n\n"
             )

@@ -137,6 +137,21 @@ class WatchlistChange:
     removed: bool
 
 
+def _new_source(
+    name: str, url: str, interval_s: float | None, enabled: bool, origin: str, now: datetime
+) -> SourceRow:
+    return SourceRow(
+        name=name,
+        url=url,
+        interval_s=interval_s,
+        enabled=enabled,
+        origin=origin,
+        failures=0,
+        paused=False,
+        created_at=now,
+    )
+
+
 def _source(row: SourceRow) -> SourceState:
     return SourceState(**{f.name: getattr(row, f.name) for f in fields(SourceState)})
 
@@ -201,18 +216,7 @@ class Store:
             for name, url, interval_s, enabled in configured:
                 row = rows.get(name)
                 if row is None:
-                    s.add(
-                        SourceRow(
-                            name=name,
-                            url=url,
-                            interval_s=interval_s,
-                            enabled=enabled,
-                            origin="config",
-                            failures=0,
-                            paused=False,
-                            created_at=now,
-                        )
-                    )
+                    s.add(_new_source(name, url, interval_s, enabled, "config", now))
                     continue
                 if row.url != url and row.origin == "config":
                     # The file's URL changed: start over with fresh validators.
@@ -228,16 +232,7 @@ class Store:
     @_guard
     async def add_source(self, name: str, url: str, interval_s: float | None, now: datetime) -> SourceState:
         async with self.session() as s, s.begin():
-            row = SourceRow(
-                name=name,
-                url=url,
-                interval_s=interval_s,
-                enabled=True,
-                origin="admin",
-                failures=0,
-                paused=False,
-                created_at=now,
-            )
+            row = _new_source(name, url, interval_s, True, "admin", now)
             s.add(row)
             await s.flush()
             return _source(row)
