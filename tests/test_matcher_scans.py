@@ -177,3 +177,46 @@ def test_plain_texts_need_no_normalisation() -> None:
             assert n.text == t and n.segments is None, repr(t)
             assert safe_lower(t) == t.lower(), repr(t)
     assert not is_plain("İstanbul") and not is_plain("Kelvin \u212a") and not is_plain("Open\u200bAI")
+
+
+def test_word_bits_answer_the_word_set_questions() -> None:
+    # One table lookup pass (tokens.word_bits) replaces the word set and its intersections
+    # with the gate words, money words, AI words and AI-first first words.
+    import importlib
+    from functools import reduce
+    from operator import or_
+
+    from bot.matcher import default_watchlist_path, load_watchlist
+    from bot.matcher.ai import AI_WORDS
+    from bot.matcher.tokens import MONEY_WORDS, word_bits, word_set
+
+    classify = importlib.import_module("bot.matcher.classify")
+    m = classify.Matcher(load_watchlist(default_watchlist_path()))
+    ai_first = {w for w in m._vocab if m._vocab[w] & classify._AI_FIRST_BIT}
+    want_ai_first = {
+        w for e in m.watchlist.entries if e.ai_first for s in e.spellings()
+        for w in word_set(s.split()[0])
+    }
+    assert ai_first <= want_ai_first and "openai" in ai_first
+    vocab = sorted(m._vocab)
+    rng = random.Random(17)
+    extra = [" ".join(rng.choice(vocab + ["x", "'s", "(", "”", "-", "/", "…", "AI’s", "A.I."])
+                      for _ in range(rng.randrange(8))) for _ in range(5000)]
+    extra += _fuzz(list("aiml'’s -/.,()\"“”…*x\u00a0\t") + ["'s", "ai", "ml", "deal"], 20_000, 7)
+    for t in TEXTS + extra:
+        words = words_of_lower(t.lower())
+        bits = word_bits(t.lower(), m._vocab)
+        assert (bits & classify._MONEY_BIT != 0) == (not words.isdisjoint(MONEY_WORDS)), t
+        assert (bits & classify._AI_BIT != 0) == (not words.isdisjoint(AI_WORDS)), t
+        assert (bits & classify._AI_FIRST_BIT != 0) == (not words.isdisjoint(ai_first)), t
+        gates = reduce(or_, map(events.GATE_WORD_BITS.__getitem__,
+                                words & set(events.GATE_WORD_BITS)), 0)
+        assert bits & events.GATE_BITS_MASK == gates, t
+
+
+def test_first_gate_bits_match_the_first_gate_words() -> None:
+    for title, first in ((True, events.TITLE_FIRST_BITS), (False, events.SUMMARY_FIRST_BITS)):
+        words = frozenset().union(
+            *(r.gates[0] for r in events.RULES if not r.money and (title or r.summary)))
+        for w, b in events.GATE_WORD_BITS.items():
+            assert (b & first != 0) == (w in words), w

@@ -9,7 +9,14 @@ from typing import Literal
 
 from bot.matcher.ai import AI_WORDS, ai_keyword_low, ai_phrase_low
 from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
-from bot.matcher.events import ALL_GATE_WORDS, SUMMARY_GATE_WORDS, Hit, find_hits
+from bot.matcher.events import (
+    GATE_BITS_MASK,
+    GATE_WORD_BITS,
+    SUMMARY_FIRST_BITS,
+    TITLE_FIRST_BITS,
+    Hit,
+    find_hits,
+)
 from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, is_plain, normalize
 from bot.matcher.parties import Slots
@@ -19,9 +26,9 @@ from bot.matcher.tokens import (
     MONEY_WORDS,
     literal_rx,
     safe_lower,
+    word_bits,
     word_set,
     word_start_scanner,
-    words_of_lower,
 )
 from bot.matcher.watchlist import WatchHit, Watchlist
 from bot.types import EVENT_TYPES, Amount, EventType, Evidence, Match, Story
@@ -193,13 +200,36 @@ _STRATEGIC_RULES = frozenset({"funding:invests-in", "funding:investment-in", "fu
 _STRENGTH = {"strong": 0.85, "medium": 0.55}
 
 
+# Every question asked of a field's words (any gate word?  which gates?  a money word?  an
+# AI word?  the first word of an AI-first watchlist spelling?) is answered by one table:
+# word -> the word's gate bits (events.GATE_WORD_BITS) plus one flag bit per word list.
+# tokens.word_bits ORs the entries of a field's words in one pass.
+_MONEY_BIT = GATE_BITS_MASK + 1
+_AI_BIT = _MONEY_BIT << 1
+_AI_FIRST_BIT = _MONEY_BIT << 2  # set by the Matcher, whose watchlist knows those words
+
+
+def _vocab(ai_first_words: frozenset[object] = frozenset()) -> dict[str, int]:
+    table = dict(GATE_WORD_BITS)
+    for words, flag in ((MONEY_WORDS, _MONEY_BIT), (AI_WORDS, _AI_BIT),
+                        (ai_first_words, _AI_FIRST_BIT)):
+        for w in words:
+            if isinstance(w, str):
+                table[w] = table.get(w, 0) | flag
+    return table
+
+
+_VOCAB = _vocab()
+
+
 class _FieldView:
     """One field, normalised, with its lazily computed words, runs and amounts."""
 
-    __slots__ = ("name", "norm", "watch", "text", "lower", "low", "words", "_slots", "_amounts",
+    __slots__ = ("name", "norm", "watch", "text", "lower", "low", "bits", "_slots", "_amounts",
                  "_watch_hits")
 
-    def __init__(self, name: Field, original: str, watch: Watchlist) -> None:
+    def __init__(self, name: Field, original: str, watch: Watchlist,
+                 vocab: dict[str, int] = _VOCAB) -> None:
         self.name = name
         self.watch = watch
         if original.isascii() or is_plain(original):
@@ -216,8 +246,8 @@ class _FieldView:
             self.text = text
             self.lower = text.lower()
             self.low = safe_lower(text)
-        # The field's word set (tokens.word_set); every field with text needs it.
-        self.words: set[str] = words_of_lower(self.lower) if original else set()
+        # The vocabulary bits of the field's words (tokens.word_set); see _vocab.
+        self.bits = word_bits(self.lower, vocab) if original else 0
         self._slots: Slots | None = None
         self._amounts: list[AmountHit] | None = None
         self._watch_hits: list[WatchHit] | None = None
@@ -226,13 +256,11 @@ class _FieldView:
         text = self.text
         if not text:
             return []
-        words = self.words
-        money = MONEY_CHAR_RX.search(text) is not None or not words.isdisjoint(MONEY_WORDS)
-        if not money and words.isdisjoint(
-            ALL_GATE_WORDS if self.name == "title" else SUMMARY_GATE_WORDS
-        ):
+        bits = self.bits
+        money = bits & _MONEY_BIT != 0 or MONEY_CHAR_RX.search(text) is not None
+        if not money and not bits & (TITLE_FIRST_BITS if self.name == "title" else SUMMARY_FIRST_BITS):
             return []  # find_hits' own first test, before the call
-        return find_hits(text, self.name, words, money, self.low)
+        return find_hits(text, self.name, bits, money, self.low)
 
     @property
     def watch_hits(self) -> list[WatchHit]:
@@ -318,19 +346,22 @@ class Matcher:
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
         self._canon_cache: dict[str, str] = {}
-        self._no_summary = _FieldView("summary", "", watchlist)
         self._investor_cache: dict[str, bool] = {}
         # First words (lowercased) of AI-first spellings: a cheap gate before the regex.
-        self._ai_first_words = frozenset(
+        ai_first_words = frozenset(
             word_set(s.split()[0]) and next(iter(word_set(s.split()[0])))
             for e in watchlist.entries if e.ai_first for s in e.spellings()
         )
+        self._vocab = _vocab(ai_first_words)
+        self._no_summary = _FieldView("summary", "", watchlist, self._vocab)
 
     # -- public ---------------------------------------------------------------------------
     def classify(self, story: Story) -> Match:
-        title = _FieldView("title", story.title, self.watchlist)
+        vocab = self._vocab
+        title = _FieldView("title", story.title, self.watchlist, vocab)
         # Half the feeds carry no summary: share one (immutable in effect) empty view.
-        summary = _FieldView("summary", story.summary, self.watchlist) if story.summary else self._no_summary
+        summary = (_FieldView("summary", story.summary, self.watchlist, vocab) if story.summary
+                   else self._no_summary)
         signals: list[str] = []
         evidence: list[Evidence] = []
 
@@ -375,16 +406,15 @@ class Matcher:
             evidence: list[Evidence]) -> bool:
         for view in (title, summary):
             text = view.text
-            if text and (not view.words.isdisjoint(AI_WORDS) or ai_phrase_low(text, view.low)):
+            if text and (view.bits & _AI_BIT or ai_phrase_low(text, view.low)):
                 m = ai_keyword_low(text, view.low)
                 if m is not None:
                     signals.append("ai:keyword")
                     evidence.append(view.evidence("ai:keyword", m.start(), m.end()))
                     return True
-        ai_first_words = self._ai_first_words
         for view in (title, summary):
-            if not view.text or view.words.isdisjoint(ai_first_words):
-                continue
+            if not view.bits & _AI_FIRST_BIT:
+                continue  # no first word of an AI-first spelling (or no text)
             for hit in view.watch_hits:
                 if hit.entry.ai_first:
                     signals.append(f"ai:watchlist:{hit.entry.kind}")

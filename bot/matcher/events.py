@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Any, Literal, NamedTuple
 
 from bot.matcher.tokens import word_start_scanner
@@ -304,12 +302,6 @@ RULES = tuple(
          _GATES[r.signal], r.signal in _MONEY_RULES)
     for r in RULES
 )
-# Words without which no non-money rule can fire (money rules are gated by ``money``).
-ALL_GATE_WORDS: frozenset[str] = frozenset().union(*(r.gates[0] for r in RULES if not r.money))
-# The same for the rules that also run on summaries (the only candidates there).
-SUMMARY_GATE_WORDS: frozenset[str] = frozenset().union(
-    *(r.gates[0] for r in RULES if not r.money and r.summary)
-)
 
 # Background phrasing: an event mentioned only as history ("months after snatching up X",
 # "which was acquired by Y") is not the story's news.
@@ -412,23 +404,33 @@ _BACKGROUND_LITS: tuple[str, ...] = (
 )
 
 # Gates as bit masks: each (rule, gate) pair owns a bit; a word sets the bits of the gates
-# holding it; a rule may run when all its gate bits are set.  Same test as
-# ``not any(words.isdisjoint(g) for g in rule.gates)``, done once per field.
-_WORD_BITS: dict[str, int] = {}
+# holding it (``GATE_WORD_BITS``); a rule may run when all its gate bits are set.  Same test
+# as ``not any(words.isdisjoint(g) for g in rule.gates)``.  Callers pass the OR of the bits
+# of a field's words (classify.py gets it from one lookup pass over the words).
+GATE_WORD_BITS: dict[str, int] = {}
 _RULE_NEED: list[int] = []
 _bit = 0
+TITLE_FIRST_BITS = SUMMARY_FIRST_BITS = _SUMMARY_MASK = 0
 for _rule in RULES:
     _need = 0
     for _g in _rule.gates:
         for _w in _g:
-            _WORD_BITS[_w] = _WORD_BITS.get(_w, 0) | (1 << _bit)
+            GATE_WORD_BITS[_w] = GATE_WORD_BITS.get(_w, 0) | (1 << _bit)
         _need |= 1 << _bit
         _bit += 1
     _RULE_NEED.append(_need)
-_GATE_WORDS: frozenset[str] = frozenset(_WORD_BITS)
-# Summaries only run summary rules, so only those rules' gate words (and bits) matter there;
-# the candidate test ``mask & need == need`` reads no other bit.
-_SUMMARY_GATE_ALL: frozenset[str] = frozenset().union(*(g for r in RULES if r.summary for g in r.gates))
+    if _rule.gates and not _rule.money:
+        # Without money only non-money rules can run, and each needs a word of its first
+        # gate: no such bit, no candidate.
+        _first = _need & -_need  # the first gate's bit (the lowest one of the rule)
+        TITLE_FIRST_BITS |= _first
+        if _rule.summary:
+            SUMMARY_FIRST_BITS |= _first
+    if _rule.summary:
+        # Summaries only run summary rules, so only those rules' gate bits matter there
+        # (the candidate test ``mask & need == need`` reads no other bit).
+        _SUMMARY_MASK |= _need
+GATE_BITS_MASK = (1 << _bit) - 1  # every gate bit; higher bits are free for callers
 # (gate mask, title?, money?) -> rules that may run; bounded by the rule set, not the input.
 _CANDIDATES: dict[tuple[int, bool, bool], tuple[Rule, ...]] = {}
 
@@ -503,24 +505,23 @@ _RUN_INFO: dict[str, tuple[Rule, Any, Any, Any, bool, Any, bool, int | None]] = 
 }
 
 
-def find_hits(text: str, field: Literal["title", "summary"], words: frozenset[str] | set[str],
-              money: bool, low: str | None = None) -> list[Hit]:
+def find_hits(text: str, field: Literal["title", "summary"], bits: int, money: bool,
+              low: str | None = None) -> list[Hit]:
     """Every rule match in ``text`` (one per rule and position), skipping background clauses.
 
-    ``words`` is the field's word set (tokens.word_set) and ``money`` whether it may hold
-    an amount; rules whose gate words are absent are not run at all.
+    ``bits`` is the OR of ``GATE_WORD_BITS`` over the field's words (tokens.word_set; other
+    bits above ``GATE_BITS_MASK`` are ignored) and ``money`` whether it may hold an amount;
+    rules whose gate words are absent are not run at all.
     """
-    if not text or (
-        not money and words.isdisjoint(ALL_GATE_WORDS if field == "title" else SUMMARY_GATE_WORDS)
-    ):
+    title = field == "title"
+    if not text or (not money and not bits & (TITLE_FIRST_BITS if title else SUMMARY_FIRST_BITS)):
         return []  # no candidate rule: every non-money rule needs a word of its first gate
-    mask = reduce(or_, map(_WORD_BITS.__getitem__,
-                           words & (_GATE_WORDS if field == "title" else _SUMMARY_GATE_ALL)), 0)
+    mask = bits & (GATE_BITS_MASK if title else _SUMMARY_MASK)
     hits: list[Hit] = []
     padded = None if low is None else " " + low
     bg_lits = _BACKGROUND_LITS_RX.search
     bg = BACKGROUND_BEFORE.search
-    for rule in _candidates(mask, field == "title", money):
+    for rule in _candidates(mask, title, money):
         _, match, finditer, scan, acq, pre, pre_low, back = _RUN_INFO[rule.signal]
         pos = 0
         if pre is not None:

@@ -38,13 +38,30 @@ _EDGE = re.compile(rf"{_SC}(?:(?<![^\s].){_SC}*|{_SC}*(?!\S))")
 _POSS_END = re.compile(r"['’]s(?!\S)")
 
 
-def words_of_lower(low: str) -> set[str]:
-    """``set(word_set(text))`` given ``low == text.lower()``."""
+def _word_text(low: str) -> str:
+    """``low`` with every token turned into its word (``str.split`` then yields the words)."""
     s = low.replace("-", " ").replace("/", " ")
     s = _EDGE.sub("", s)
     if "'" in s or "’" in s:
         s = _POSS_END.sub("", s)
-    return set(s.split())
+    return s
+
+
+def words_of_lower(low: str) -> set[str]:
+    """``set(word_set(text))`` given ``low == text.lower()``."""
+    return set(_word_text(low).split())
+
+
+def word_bits(low: str, table: dict[str, int]) -> int:
+    """The OR of ``table[w]`` over the words ``w`` of ``words_of_lower(low)`` in ``table``.
+
+    One pass answers every vocabulary question a caller has (which word lists the text
+    touches), instead of building the whole word set and intersecting it list by list.
+    """
+    bits = 0
+    for w in table.keys() & _word_text(low).split():
+        bits |= table[w]
+    return bits
 
 
 def word_set(text: str, low: str | None = None) -> frozenset[str]:
