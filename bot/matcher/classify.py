@@ -225,32 +225,40 @@ _VOCAB = _vocab()
 class _FieldView:
     """One field, normalised, with its lazily computed words, runs and amounts."""
 
-    __slots__ = ("name", "norm", "watch", "text", "lower", "low", "bits", "_slots", "_amounts",
+    __slots__ = ("name", "norm", "watch", "text", "low", "vocab", "_bits", "_slots", "_amounts",
                  "_watch_hits")
 
     def __init__(self, name: Field, original: str, watch: Watchlist,
                  vocab: dict[str, int] = _VOCAB) -> None:
         self.name = name
         self.watch = watch
+        self.vocab = vocab
         if original.isascii() or is_plain(original):
             # normalize() is the identity on such text (and safe_lower accepts it); build
             # no NormText: evidence offsets map one to one.
             self.norm: NormText | None = None
             self.text = original
-            self.lower = original.lower()
-            self.low: str | None = self.lower  # safe_lower(text) == text.lower() here
+            self.low: str | None = original.lower()  # safe_lower(text) == text.lower() here
         else:
             norm = normalize(original)
             self.norm = norm
-            text = norm.text
-            self.text = text
-            self.lower = text.lower()
-            self.low = safe_lower(text)
-        # The vocabulary bits of the field's words (tokens.word_set); see _vocab.
-        self.bits = word_bits(self.lower, vocab) if original else 0
+            self.text = norm.text
+            self.low = safe_lower(norm.text)
+        self._bits: int | None = None
         self._slots: Slots | None = None
         self._amounts: list[AmountHit] | None = None
         self._watch_hits: list[WatchHit] | None = None
+
+    @property
+    def bits(self) -> int:
+        """The vocabulary bits of the field's words (tokens.word_set; see _vocab), computed on
+        first use: a summary is often settled by its title and never needs them."""
+        bits = self._bits
+        if bits is None:
+            text = self.text
+            low = self.low
+            bits = self._bits = word_bits(text.lower() if low is None else low, self.vocab)
+        return bits
 
     def hits(self) -> list[Hit]:
         text = self.text
