@@ -81,7 +81,9 @@ _PLAIN_MAX = 60_000
 def is_plain(original: str) -> bool:
     """True when ``normalize(original).text is original`` and ``safe_lower`` accepts it
     (checked against characters already seen; False only means "not known")."""
-    return _PLAIN.issuperset(original)
+    # _PLAIN holds all of ASCII, so only the (few) other characters need looking up: one
+    # C-level scan collects them instead of hashing every character of the text.
+    return _PLAIN.issuperset(_NON_ASCII.findall(original))
 
 
 def normalize(original: str) -> NormText:
