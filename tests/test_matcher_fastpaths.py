@@ -151,3 +151,22 @@ def test_safe_lower_keeps_offsets() -> None:
         if low is not None:
             assert len(low) == len(t)
     assert safe_lower("İstanbul") is None and safe_lower("ſeed") is None
+
+
+def test_ai_phrase_substrings_cover_every_alternative() -> None:
+    # ai_phrase_low skips the regex unless the lowercase copy holds one of _AI_PHRASE_SUBS.
+    phrases = [
+        "artificial intelligence", "ARTIFICIAL Intelligence", "machine learning",
+        "machine-learning", "Deep-Learning", "deep learning", "language models",
+        "Large Language Model", "foundation model", "FRONTIER MODEL", "chatbot", "chat bot",
+        "ChatBots", "self-driving", "Self-Driving", "autonomous vehicle", "Autonomous driving",
+        "autonomous trucks", "autonomous car", "autonomous agents", "computer vision",
+        "face recognition", "Facial Recognition", "speech recognition", "voice cloning",
+        "Voice assistant", "stable diffusion", "Stable Diffusion",
+    ]
+    for p in phrases:
+        for t in (p, f"x{p}y", f"The {p}, again", f"({p})"):
+            assert ai.ai_phrase(t), t
+            assert ai.ai_phrase_low(t, safe_lower(t)), t
+    for t in TEXTS + ["a model", "chatty", "voice", "autonomous", "Vision Pro", "Driving test"]:
+        assert ai.ai_phrase_low(t, safe_lower(t)) == ai.ai_phrase(t), t

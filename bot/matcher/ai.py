@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.matcher.tokens import literal_rx, word_start_scanner
+from bot.matcher.tokens import word_start_scanner
 
 AI_KEYWORDS = re.compile(
     r"(?<![A-Za-z])(?:AI|A\.I\.|AGI|GenAI|genAI|LLMs?|GPUs?|ML)(?![a-z])"
@@ -49,11 +49,12 @@ def ai_phrase(text: str) -> bool:
 
 
 # ---- fast paths on a lowercase copy (tokens.safe_lower); exact, see tokens.py --------------
-# Every match of _AI_PHRASE contains one of these (lowercase) literals.
-_AI_PHRASE_LITS: tuple[str, ...] = (
-    "artificial intelligence", "machine", "deep", "language model", "foundation model",
-    "frontier model", "chat", "self-driving", "autonomous ", "computer vision",
-    "face recognition", "facial recognition", "speech recognition", "voice ", "stable diffusion",
+# Every match of _AI_PHRASE contains one of these (lowercase) substrings.  A few ``in``
+# tests (each a C-level fast search) cost less than one regex scan for the literals, which
+# stops at every letter that starts one of them.
+_AI_PHRASE_SUBS: tuple[str, ...] = (
+    "artificial", "learning", "language model", "foundation model", "frontier model", "chat",
+    "driving", "autonomous ", "vision", "recognition", "voice ", "diffusion",
 )
 # Every match of AI_KEYWORDS *starts* with one of these (lowercased) literals.
 _AI_KEYWORD_STARTS: tuple[str, ...] = (
@@ -68,13 +69,16 @@ _AI_KEYWORD_STARTS: tuple[str, ...] = (
 
 
 _AI_KEYWORD_SCAN = word_start_scanner(_AI_KEYWORD_STARTS)
-_AI_PHRASE_LITS_RX = literal_rx(_AI_PHRASE_LITS)
 
 
 def ai_phrase_low(text: str, low: str | None) -> bool:
     """``ai_phrase(text)``; ``low`` is ``safe_lower(text)`` (None: plain regex)."""
-    if low is not None and _AI_PHRASE_LITS_RX.search(low) is None:
-        return False
+    if low is not None:
+        for sub in _AI_PHRASE_SUBS:
+            if sub in low:
+                break
+        else:
+            return False
     return _AI_PHRASE.search(text) is not None
 
 
