@@ -70,26 +70,6 @@ def test_runs_split_matches_token_walk() -> None:
                 pos = tm.end() + 1
 
 
-def test_veto_scanners_match_plain_search() -> None:
-    import importlib
-
-    from bot.matcher.watchlist import Watchlist
-
-    classify = importlib.import_module("bot.matcher.classify")
-    pairs = [
-        (classify._IPO, classify._IPO_SCAN), (classify._GRANTS, classify._GRANTS_SCAN),
-        (classify._ADVICE, classify._ADVICE_SCAN), (classify._LAWSUIT, classify._LAWSUIT_SCAN),
-        (classify._TRADE, classify._TRADE_SCAN),
-    ]
-    wl = Watchlist()
-    for t in TEXTS:
-        view = classify._FieldView("title", t, wl)
-        padded = None if view.low is None else " " + view.low
-        for rx, scan in pairs:
-            assert classify._scan_search(rx, scan, view, padded) == (rx.search(view.text) is not None), (
-                rx.pattern[:30], t)
-
-
 def test_fast_constructors_build_equal_values() -> None:
     import importlib
 
@@ -106,7 +86,7 @@ def test_fast_constructors_build_equal_values() -> None:
         m.ai = False  # type: ignore[misc]
 
 
-def test_promo_and_fund_close_prefilters() -> None:
+def test_title_veto_scan_matches_plain_search() -> None:
     import importlib
 
     from bot.matcher.watchlist import Watchlist
@@ -114,12 +94,18 @@ def test_promo_and_fund_close_prefilters() -> None:
     classify = importlib.import_module("bot.matcher.classify")
     wl = Watchlist()
     extra = ["Get 50% off today", "$20 off tickets", "save big at Disrupt 2025", "A new $500M fund",
-             "VC closes third fund, funding startups", "$1.2B growth funds", "Fund-raising", "FUNDS"]
+             "VC closes third fund, funding startups", "$1.2B growth funds", "Fund-raising", "FUNDS",
+             "How to get the deal: how to raise", "Acme files to go public after pre-IPO round"]
+    # Veto literals and their neighbours glued in random order: overlapping and nested
+    # literals ("how to" / "how to get the deal"), word starts after digits and punctuation.
+    pieces = [lit for lits in classify._VETO_STARTS.values() for lit in lits]
+    pieces += ["IPO", "IPOs", "pre-", "pre ", "Funds", "fund ", "new ", "$5M ", "raise", "deal",
+               "Disrupt ", "2025", " ", "-", ".", "x", "A", "\u0130", "\u212a"]
+    extra += _fuzz(pieces + [p.upper() for p in pieces] + [p.title() for p in pieces], 20_000, 11, 8)
     for t in TEXTS + extra:
         view = classify._FieldView("title", t, wl)
-        assert classify._promo(view) == (classify._PROMO.search(view.text) is not None), t
-        if view.low is not None and classify._FUND_CLOSE.search(view.text):
-            assert classify._FUND_CLOSE_PRE.search(view.low), t
+        want = {key for key, rx in classify._VETO_REGEX.items() if rx.search(view.text)}
+        assert classify._title_vetoes(view) == want, t
 
 
 @pytest.mark.parametrize("signal", sorted(events._RULE_PRE))
