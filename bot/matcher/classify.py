@@ -242,6 +242,14 @@ def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
     base = runs(text)
     if not hits:
         return base
+    # Usually each mention is exactly one of the runs ("OpenAI"): the merge below would
+    # drop that run and add back an equal one, so the result is the runs themselves.
+    run_end = {r.start: r.end for r in base}
+    for h in hits:
+        if run_end.get(h.start) != h.end:
+            break
+    else:
+        return base
     out: list[Run] = []
     for r in base:
         rs, re_ = r.start, r.end
