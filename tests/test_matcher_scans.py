@@ -163,3 +163,64 @@ def test_plain_texts_need_no_normalisation() -> None:
             assert n.text == t and n.segments is None, repr(t)
             assert safe_lower(t) == t.lower(), repr(t)
     assert not is_plain("İstanbul") and not is_plain("Kelvin \u212a") and not is_plain("Open\u200bAI")
+
+
+def _object_after_reference(slots, pos, *, skip_prep=True, limit=70):  # type: ignore[no-untyped-def]
+    # Slots.object_after as first written: slice, skip prepositions, cut at the first stopper.
+    from bot.matcher import parties
+
+    region = slots.text[pos : pos + limit]
+    if skip_prep:
+        m = parties._LEADING_PREP.match(region)
+        while m and m.end() > 0:
+            region = region[m.end() :]
+            pos += m.end()
+            m = parties._LEADING_PREP.match(region)
+    stop = parties._STOPPER.search(region)
+    end = pos + (stop.start() if stop else len(region))
+    for r in slots.runs:
+        if r.start < pos:
+            continue
+        if r.start >= end:
+            break
+        if names.is_org_like(r.text):
+            return r
+    return None
+
+
+def test_object_after_matches_full_region_scan() -> None:
+    from bot.matcher.parties import Slots
+
+    extra = ["Acme acquires FOLLOWING Corp", "Foo buys Bar following Baz deal", "Foo - Bar to Baz",
+             "Acme partners with Following AI, Beta", "X inks deal with Y because Z"]
+    for t in TEXTS[:3000] + extra:
+        s = Slots(t, tuple(names.runs(t)))
+        for pos in range(0, len(t) + 1, 2):
+            for skip_prep, limit in ((True, 70), (True, 40), (False, 40), (False, 30)):
+                want = _object_after_reference(s, pos, skip_prep=skip_prep, limit=limit)
+                assert s.object_after(pos, skip_prep=skip_prep, limit=limit) == want, (t, pos)
+
+
+def test_merge_watch_runs_shortcut() -> None:
+    import importlib
+
+    from bot.matcher import default_watchlist_path, load_watchlist
+    from bot.matcher.names import Run
+
+    classify = importlib.import_module("bot.matcher.classify")
+    wl = load_watchlist(default_watchlist_path())
+
+    def reference(text, hits):  # type: ignore[no-untyped-def]
+        out = [r for r in names.runs(text)
+               if not any(h.start < r.end and r.start < h.end
+                          and not (r.start <= h.start and r.end >= h.end
+                                   and r.end - r.start > h.end - h.start) for h in hits)]
+        covered = [(r.start, r.end) for r in out]
+        out += [Run(h.start, h.end, text[h.start:h.end]) for h in hits
+                if not any(a <= h.start and h.end <= b for a, b in covered)]
+        return sorted(out, key=lambda r: r.start)
+
+    extra = ["OpenAI and Microsoft", "Samsung Electronics America buys Stack AI", "Insight Partners' Foo"]
+    for t in TEXTS + extra:
+        hits = wl.find_all(t)
+        assert classify._merge_watch_runs(t, hits) == reference(t, hits), t
