@@ -224,3 +224,29 @@ def test_merge_watch_runs_shortcut() -> None:
     for t in TEXTS + extra:
         hits = wl.find_all(t)
         assert classify._merge_watch_runs(t, hits) == reference(t, hits), t
+
+
+def test_subject_before_single_space_shortcut() -> None:
+    # A one-space gap takes a shortcut past _FILLER and the comma checks: same answers.
+    from bot.matcher import parties
+    from bot.matcher.parties import Slots
+
+    def reference(s, pos):  # type: ignore[no-untyped-def]
+        for r in reversed(s.runs):
+            if r.end > pos:
+                continue
+            gap = s.text[r.end : pos]
+            if len(gap) > 40 or parties._FILLER.match(gap) is None:
+                return None
+            if not names.is_org_like(r.text):
+                return None
+            if gap.strip().startswith(",") or gap.rstrip().endswith(","):
+                return s._appositive_owner(r) or r
+            return r
+        return None
+
+    extra = ["Acme raises", "Acme, an AI startup, raises", "Paris raises", "Foo , Bar raises"]
+    for t in TEXTS[:3000] + extra:
+        s = Slots(t, tuple(names.runs(t)))
+        for pos in range(0, len(t) + 1):
+            assert s.subject_before(pos) == reference(s, pos), (t, pos)
