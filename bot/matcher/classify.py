@@ -97,8 +97,9 @@ _evidence: Callable[..., Evidence] = _fast_constructor(
 # below, with three exceptions: _PROMO's two amount-led alternatives (_PROMO_NUM on the
 # lowercase copy over-approximates them) and _FUND_CLOSE, whose matches all hold whitespace
 # then "fund"/"funds" ending a word (_FUND_CLOSE_PRE: the regex runs only when that occurs).
-# One word-start scan of the safe lowercase copy (tokens.word_start_scanner, capturing the
-# literal) finds where any literal starts; each veto regex is tried only where one of its own
+# One word-start scan of the safe lowercase copy (tokens.word_start_scanner's pattern, built
+# from tokens._trie with the literal captured) finds where any literal starts; each veto regex
+# is tried only where one of its own
 # literals does, instead of one scan per veto.
 _VETO_STARTS: dict[str, tuple[str, ...]] = {
     "promo": ("save ", "savings", "ticket", "last chance", "day", "register now", "early bird",
