@@ -99,8 +99,7 @@ _evidence: Callable[..., Evidence] = _fast_constructor(
 # then "fund"/"funds" ending a word (_FUND_CLOSE_PRE: the regex runs only when that occurs).
 # One word-start scan of the safe lowercase copy (tokens.word_start_scanner's pattern, built
 # from tokens._trie with the literal captured) finds where any literal starts; each veto regex
-# is tried only where one of its own
-# literals does, instead of one scan per veto.
+# is tried only where one of its own literals does, instead of one scan per veto.
 _VETO_STARTS: dict[str, tuple[str, ...]] = {
     "promo": ("save ", "savings", "ticket", "last chance", "day", "register now", "early bird",
               "webinar", "podcast", "newsletter", "startups weekly", "the download", "deal days",
