@@ -99,12 +99,7 @@ def test_ai_fast_paths() -> None:
         assert (a and (a.start(), a.end())) == (b and (b.start(), b.end())), t
 
 
-def test_round_and_veto_prefilters() -> None:
-    vetoes = [
-        (classify._IPO, classify._IPO_LITS), (classify._FUND_CLOSE, classify._FUND_CLOSE_LITS),
-        (classify._GRANTS, classify._GRANTS_LITS), (classify._ADVICE, classify._ADVICE_LITS),
-        (classify._LAWSUIT, classify._LAWSUIT_LITS), (classify._TRADE, classify._TRADE_LITS),
-    ]
+def test_round_prefilters() -> None:
     for t in TEXTS:
         low = safe_lower(t)
         assert rounds.find_round(t, low) == rounds.find_round(t), t
@@ -113,11 +108,6 @@ def test_round_and_veto_prefilters() -> None:
         r = rounds._ROUND.search(t)
         f = first_match(rounds._ROUND, t, positions(low, rounds._ROUND_STARTS))
         assert (r and r.span()) == (f and f.span()), t
-        for rx, lits in vetoes:
-            if rx.search(t):
-                assert any(lit in low for lit in lits), (rx.pattern[:30], t)
-        if classify._PROMO.search(t):
-            assert any(lit in low for lit in classify._PROMO_LITS) or ("at " in low and "20" in low), t
 
 
 def test_background_prefilter() -> None:

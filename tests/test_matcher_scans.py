@@ -70,26 +70,6 @@ def test_runs_split_matches_token_walk() -> None:
                 pos = tm.end() + 1
 
 
-def test_veto_scanners_match_plain_search() -> None:
-    import importlib
-
-    from bot.matcher.watchlist import Watchlist
-
-    classify = importlib.import_module("bot.matcher.classify")
-    pairs = [
-        (classify._IPO, classify._IPO_SCAN), (classify._GRANTS, classify._GRANTS_SCAN),
-        (classify._ADVICE, classify._ADVICE_SCAN), (classify._LAWSUIT, classify._LAWSUIT_SCAN),
-        (classify._TRADE, classify._TRADE_SCAN),
-    ]
-    wl = Watchlist()
-    for t in TEXTS:
-        view = classify._FieldView("title", t, wl)
-        padded = None if view.low is None else " " + view.low
-        for rx, scan in pairs:
-            assert classify._scan_search(rx, scan, view, padded) == (rx.search(view.text) is not None), (
-                rx.pattern[:30], t)
-
-
 def test_fast_constructors_build_equal_values() -> None:
     import importlib
 
@@ -106,7 +86,7 @@ def test_fast_constructors_build_equal_values() -> None:
         m.ai = False  # type: ignore[misc]
 
 
-def test_promo_and_fund_close_prefilters() -> None:
+def test_title_veto_scan_matches_plain_search() -> None:
     import importlib
 
     from bot.matcher.watchlist import Watchlist
@@ -114,12 +94,18 @@ def test_promo_and_fund_close_prefilters() -> None:
     classify = importlib.import_module("bot.matcher.classify")
     wl = Watchlist()
     extra = ["Get 50% off today", "$20 off tickets", "save big at Disrupt 2025", "A new $500M fund",
-             "VC closes third fund, funding startups", "$1.2B growth funds", "Fund-raising", "FUNDS"]
+             "VC closes third fund, funding startups", "$1.2B growth funds", "Fund-raising", "FUNDS",
+             "How to get the deal: how to raise", "Acme files to go public after pre-IPO round"]
+    # Veto literals and their neighbours glued in random order: overlapping and nested
+    # literals ("how to" / "how to get the deal"), word starts after digits and punctuation.
+    pieces = [lit for lits in classify._VETO_STARTS.values() for lit in lits]
+    pieces += ["IPO", "IPOs", "pre-", "pre ", "Funds", "fund ", "new ", "$5M ", "raise", "deal",
+               "Disrupt ", "2025", " ", "-", ".", "x", "A", "\u0130", "\u212a"]
+    extra += _fuzz(pieces + [p.upper() for p in pieces] + [p.title() for p in pieces], 20_000, 11, 8)
     for t in TEXTS + extra:
         view = classify._FieldView("title", t, wl)
-        assert classify._promo(view) == (classify._PROMO.search(view.text) is not None), t
-        if view.low is not None and classify._FUND_CLOSE.search(view.text):
-            assert classify._FUND_CLOSE_PRE.search(view.low), t
+        want = {key for key, rx in classify._VETO_REGEX.items() if rx.search(view.text)}
+        assert classify._title_vetoes(view) == want, t
 
 
 @pytest.mark.parametrize("signal", sorted(events._RULE_PRE))
@@ -220,3 +206,90 @@ def test_first_gate_bits_match_the_first_gate_words() -> None:
             *(r.gates[0] for r in events.RULES if not r.money and (title or r.summary)))
         for w, b in events.GATE_WORD_BITS.items():
             assert (b & first != 0) == (w in words), w
+
+
+def _object_after_reference(slots, pos, *, skip_prep=True, limit=70):  # type: ignore[no-untyped-def]
+    # Slots.object_after as first written: slice, skip prepositions, cut at the first stopper.
+    from bot.matcher import parties
+
+    region = slots.text[pos : pos + limit]
+    if skip_prep:
+        m = parties._LEADING_PREP.match(region)
+        while m and m.end() > 0:
+            region = region[m.end() :]
+            pos += m.end()
+            m = parties._LEADING_PREP.match(region)
+    stop = parties._STOPPER.search(region)
+    end = pos + (stop.start() if stop else len(region))
+    for r in slots.runs:
+        if r.start < pos:
+            continue
+        if r.start >= end:
+            break
+        if names.is_org_like(r.text):
+            return r
+    return None
+
+
+def test_object_after_matches_full_region_scan() -> None:
+    from bot.matcher.parties import Slots
+
+    extra = ["Acme acquires FOLLOWING Corp", "Foo buys Bar following Baz deal", "Foo - Bar to Baz",
+             "Acme partners with Following AI, Beta", "X inks deal with Y because Z"]
+    for t in TEXTS[:3000] + extra:
+        s = Slots(t, tuple(names.runs(t)))
+        for pos in range(0, len(t) + 1, 2):
+            for skip_prep, limit in ((True, 70), (True, 40), (False, 40), (False, 30)):
+                want = _object_after_reference(s, pos, skip_prep=skip_prep, limit=limit)
+                assert s.object_after(pos, skip_prep=skip_prep, limit=limit) == want, (t, pos)
+
+
+def test_merge_watch_runs_shortcut() -> None:
+    import importlib
+
+    from bot.matcher import default_watchlist_path, load_watchlist
+    from bot.matcher.names import Run
+
+    classify = importlib.import_module("bot.matcher.classify")
+    wl = load_watchlist(default_watchlist_path())
+
+    def reference(text, hits):  # type: ignore[no-untyped-def]
+        out = [r for r in names.runs(text)
+               if not any(h.start < r.end and r.start < h.end
+                          and not (r.start <= h.start and r.end >= h.end
+                                   and r.end - r.start > h.end - h.start) for h in hits)]
+        covered = [(r.start, r.end) for r in out]
+        out += [Run(h.start, h.end, text[h.start:h.end]) for h in hits
+                if not any(a <= h.start and h.end <= b for a, b in covered)]
+        return sorted(out, key=lambda r: r.start)
+
+    extra = ["OpenAI and Microsoft", "Samsung Electronics America buys Stack AI", "Insight Partners' Foo"]
+    for t in TEXTS + extra:
+        hits = wl.find_all(t)
+        assert classify._merge_watch_runs(t, hits) == reference(t, hits), t
+
+
+def test_subject_before_single_space_shortcut() -> None:
+    # A one-space gap takes a shortcut past _FILLER and the comma checks: same answers.
+    from bot.matcher import parties
+    from bot.matcher.parties import Slots
+
+    def reference(s, pos):  # type: ignore[no-untyped-def]
+        for r in reversed(s.runs):
+            if r.end > pos:
+                continue
+            gap = s.text[r.end : pos]
+            if len(gap) > 40 or parties._FILLER.match(gap) is None:
+                return None
+            if not names.is_org_like(r.text):
+                return None
+            if gap.strip().startswith(",") or gap.rstrip().endswith(","):
+                return s._appositive_owner(r) or r
+            return r
+        return None
+
+    extra = ["Acme raises", "Acme, an AI startup, raises", "Paris raises", "Foo , Bar raises"]
+    for t in TEXTS[:3000] + extra:
+        s = Slots(t, tuple(names.runs(t)))
+        for pos in range(0, len(t) + 1):
+            assert s.subject_before(pos) == reference(s, pos), (t, pos)

@@ -24,11 +24,10 @@ from bot.matcher.rounds import find_round
 from bot.matcher.tokens import (
     MONEY_CHAR_RX,
     MONEY_WORDS,
-    literal_rx,
+    _trie,
     safe_lower,
     word_bits,
     word_set,
-    word_start_scanner,
 )
 from bot.matcher.watchlist import WatchHit, Watchlist
 from bot.types import EVENT_TYPES, Amount, EventType, Evidence, Match, Story
@@ -65,21 +64,6 @@ _TRADE = re.compile(
     r"(?i:\btrade (?:deal|pact|agreement|talks)\b|\bfree trade\b|\bceasefire\b|\bpeace (?:deal|talks)\b|"
     r"\bplea deal\b|\bmake a deal\b)"
 )
-# Lowercase literals every match of the veto regex above contains: with a safe lowercase
-# copy (tokens.safe_lower) a title lacking all of them skips the regex (same result).
-_PROMO_LITS = (
-    "save ", "savings", "ticket", "last chance", "day", "register now", "early bird", "webinar",
-    "podcast", "newsletter", "startups weekly", "the download", " off", "on sale", "best deal",
-    "deal alert", "black friday", "cyber monday", "how to get the deal",
-)
-_IPO_LITS = ("ipo", "public", "direct listing", "debut", "s-1")
-_FUND_CLOSE_LITS = ("fund",)
-_GRANTS_LITS = ("grant", "prize", "scholarship", "fellowship", "award")
-_ADVICE_LITS = ("raise",)
-_LAWSUIT_LITS = ("sues", "sued", "suing", "lawsuit", "class action", "verdict")
-_TRADE_LITS = ("trade", "ceasefire", "peace", "plea deal", "make a deal")
-
-
 def _fast_constructor(cls: type, names: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """A positional constructor for a frozen slots dataclass that skips the generated
     ``__init__``'s per-field ``object.__setattr__`` indirection (it costs microseconds per
@@ -115,76 +99,69 @@ _evidence: Callable[..., Evidence] = _fast_constructor(
     Evidence, ("signal", "field", "start", "end", "quote")
 )
 
-_PROMO_LITS_RX = literal_rx(_PROMO_LITS)
-_IPO_LITS_RX = literal_rx(_IPO_LITS)
-_FUND_CLOSE_LITS_RX = literal_rx(_FUND_CLOSE_LITS)
-_GRANTS_LITS_RX = literal_rx(_GRANTS_LITS)
-_ADVICE_LITS_RX = literal_rx(_ADVICE_LITS)
-_LAWSUIT_LITS_RX = literal_rx(_LAWSUIT_LITS)
-_TRADE_LITS_RX = literal_rx(_TRADE_LITS)
-
-
-def _search(regex: re.Pattern[str], lits_rx: re.Pattern[str], view: _FieldView) -> bool:
-    """``regex.search(view.text)``, skipped when the lowercase copy lacks every literal."""
-    if view.low is not None and lits_rx.search(view.low) is None:
-        return False
-    return regex.search(view.text) is not None
-
-
-# Vetoes whose every alternative starts with "\b" before one of these lowercase literals:
-# try the regex only at those word starts (tokens.word_start_scanner) instead of scanning.
-# Every _FUND_CLOSE match has whitespace, then "fund" or "funds" ending a word (on the safe
-# lowercase copy a letter can only follow where the text has one).
-_FUND_CLOSE_PRE = re.compile(r"\sfunds?(?![a-z])")
-_IPO_SCAN = word_start_scanner(
-    ("ipo", "initial public offering", "go", "file", "direct listing", "public", "stock market",
-     "market", "s-1")
-)
-_GRANTS_SCAN = word_start_scanner(("grant", "prize", "scholarship", "fellowship", "award"))
-_ADVICE_SCAN = word_start_scanner(
-    ("how to", "need to", "tips ", "guide to", "should you", "when to", "ways to", "time to")
-)
-_LAWSUIT_SCAN = word_start_scanner(("sues", "sued", "suing", "lawsuit", "class action", "verdict"))
-_TRADE_SCAN = word_start_scanner(
-    ("trade ", "free trade", "ceasefire", "peace ", "plea deal", "make a deal")
-)
-
-
-def _scan_search(regex: re.Pattern[str], scan: re.Pattern[str], view: _FieldView,
-                 padded: str | None) -> bool:
-    """``regex.search(view.text) is not None``; ``padded`` is " " + view.low (or None)."""
-    if padded is None:
-        return regex.search(view.text) is not None
-    match = regex.match
-    text = view.text
-    for s in scan.finditer(padded):
-        if match(text, s.start()) is not None:
-            return True
-    return False
-
-
-# _PROMO alternatives all start with "\b" before one of these lowercase literals, except the
-# two amount-led ones, which _PROMO_NUM (on the lowercase copy) over-approximates.
-_PROMO_SCAN = word_start_scanner(
-    ("save ", "savings", "ticket", "last chance", "day", "register now", "early bird", "webinar",
-     "podcast", "newsletter", "startups weekly", "the download", "deal days", "on sale",
-     "best deal", "deal alert", "black friday", "prime day", "cyber monday",
-     "how to get the deal", "at ")
-)
+# ---- one scan for every title veto ------------------------------------------------------
+# Every match of each veto regex begins with "\b" before one of its lowercase start literals
+# below, with three exceptions: _PROMO's two amount-led alternatives (_PROMO_NUM on the
+# lowercase copy over-approximates them) and _FUND_CLOSE, whose matches all hold whitespace
+# then "fund"/"funds" ending a word (_FUND_CLOSE_PRE: the regex runs only when that occurs).
+# One word-start scan of the safe lowercase copy (tokens.word_start_scanner's pattern, built
+# from tokens._trie with the literal captured) finds where any literal starts; each veto regex
+# is tried only where one of its own literals does, instead of one scan per veto.
+_VETO_STARTS: dict[str, tuple[str, ...]] = {
+    "promo": ("save ", "savings", "ticket", "last chance", "day", "register now", "early bird",
+              "webinar", "podcast", "newsletter", "startups weekly", "the download", "deal days",
+              "on sale", "best deal", "deal alert", "black friday", "prime day", "cyber monday",
+              "how to get the deal", "at "),
+    "ipo": ("ipo", "initial public offering", "go", "file", "direct listing", "public",
+            "stock market", "market", "s-1"),
+    "fund": ("fund",),
+    "grant": ("grant", "prize", "scholarship", "fellowship", "award"),
+    "advice": ("how to", "need to", "tips ", "guide to", "should you", "when to", "ways to",
+               "time to"),
+    "lawsuit": ("sues", "sued", "suing", "lawsuit", "class action", "verdict"),
+    "trade": ("trade ", "free trade", "ceasefire", "peace ", "plea deal", "make a deal"),
+}
+_VETO_REGEX: dict[str, re.Pattern[str]] = {
+    "promo": _PROMO, "ipo": _IPO, "fund": _FUND_CLOSE, "grant": _GRANTS, "advice": _ADVICE,
+    "lawsuit": _LAWSUIT, "trade": _TRADE,
+}
 _PROMO_NUM = re.compile(r"\d% off(?![a-z])|\$\d+ off(?![a-z])")
+_FUND_CLOSE_PRE = re.compile(r"\sfunds?(?![a-z])")
+# The scan's trie takes the longest literal starting at an offset; every shorter literal
+# starting there is a prefix of it.  So the vetoes to try at an offset are those owning the
+# captured literal or one of its prefixes (precomputed per literal).
+_VETO_SCAN = re.compile(
+    r"[^a-z](?=(" + _trie(sorted({lit for lits in _VETO_STARTS.values() for lit in lits})) + "))"
+)
+_VETOES_AT: dict[str, tuple[str, ...]] = {
+    lit: tuple(key for key, lits in _VETO_STARTS.items() if any(lit.startswith(p) for p in lits))
+    for lits in _VETO_STARTS.values() for lit in lits
+}
 
 
-def _promo(view: _FieldView) -> bool:
-    """``_PROMO.search(view.text) is not None``."""
-    low = view.low
-    if low is None or _PROMO_NUM.search(low) is not None:
-        return _PROMO.search(view.text) is not None
-    match = _PROMO.match
+def _title_vetoes(view: _FieldView) -> set[str]:
+    """The keys of _VETO_REGEX whose regex is found in ``view.text`` (``regex.search``)."""
     text = view.text
-    for s in _PROMO_SCAN.finditer(" " + low):
-        if match(text, s.start()) is not None:
-            return True
-    return False
+    low = view.low
+    if low is None:
+        return {key for key, rx in _VETO_REGEX.items() if rx.search(text) is not None}
+    found: set[str] = set()
+    if _PROMO_NUM.search(low) is not None and _PROMO.search(text) is not None:
+        found.add("promo")
+    padded = " " + low
+    fund_gate = False
+    for s in _VETO_SCAN.finditer(padded):
+        i = s.start()
+        for key in _VETOES_AT[s.group(1)]:
+            if key in found:
+                continue
+            if key == "fund":
+                fund_gate = fund_gate or _FUND_CLOSE_PRE.match(padded, i) is not None
+            elif _VETO_REGEX[key].match(text, i) is not None:
+                found.add(key)
+    if fund_gate and _FUND_CLOSE.search(text) is not None:
+        found.add("fund")
+    return found
 
 
 _INVESTOR_NAME = re.compile(r"(?:Ventures|Capital|Partners|VC|VCs|Fund|Investments|Management|Equity)$")
@@ -300,6 +277,14 @@ def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
     """Capitalised runs, with watchlist mentions kept whole ("Insight Partners", "Stack AI")."""
     base = runs(text)
     if not hits:
+        return base
+    # Usually each mention is exactly one of the runs ("OpenAI"): the merge below would
+    # drop that run and add back an equal one, so the result is the runs themselves.
+    run_end = {r.start: r.end for r in base}
+    for h in hits:
+        if run_end.get(h.start) != h.end:
+            break
+    else:
         return base
     out: list[Run] = []
     for r in base:
@@ -433,10 +418,11 @@ class Matcher:
     # -- events ---------------------------------------------------------------------------
     def _events(self, title: _FieldView, summary: _FieldView, title_hits: list[Hit],
                 summary_hits: list[Hit] | None, parties: _Parties, signals: list[str]) -> list[Hit]:
-        if _promo(title):
+        found = _title_vetoes(title)
+        if "promo" in found:
             signals.append("veto:promo")
             return []
-        vetoes = self._vetoes(title, signals)
+        vetoes = self._vetoes(found, signals)
         kept = self._keep(title_hits, title, vetoes, parties, signals)
         if not kept and summary.text:
             if summary_hits is None:
@@ -476,23 +462,23 @@ class Matcher:
         inside = [a for a in view.amounts if h.start <= a.start and a.end <= h.end + 2]
         return bool(inside) and all(is_bare_price(a) for a in inside)
 
-    def _vetoes(self, title: _FieldView, signals: list[str]) -> set[EventType]:
+    @staticmethod
+    def _vetoes(found: set[str], signals: list[str]) -> set[EventType]:
+        """The event types the title's vetoes (``_title_vetoes``) rule out, with their signals."""
         out: set[EventType] = set()
-        padded = None if title.low is None else " " + title.low
-        if _scan_search(_IPO, _IPO_SCAN, title, padded):
+        if "ipo" in found:
             out.add("funding")
             signals.append("veto:ipo")
-        if (_search(_FUND_CLOSE, _FUND_CLOSE_PRE, title)
-                or _scan_search(_GRANTS, _GRANTS_SCAN, title, padded)):
+        if "fund" in found or "grant" in found:
             out.add("funding")
             signals.append("veto:fund-or-grant")
-        if _scan_search(_ADVICE, _ADVICE_SCAN, title, padded):
+        if "advice" in found:
             out.add("funding")
             signals.append("veto:advice")
-        if _scan_search(_LAWSUIT, _LAWSUIT_SCAN, title, padded):
+        if "lawsuit" in found:
             out.add("funding")
             signals.append("veto:lawsuit")
-        if _scan_search(_TRADE, _TRADE_SCAN, title, padded):
+        if "trade" in found:
             out.add("partnership")
             signals.append("veto:trade-deal")
         return out

@@ -122,17 +122,19 @@ def runs(text: str) -> list[Run]:
     for m in _RUN.finditer(text):
         chunk = m.group()
         if _HAS_SPACE(chunk) is None:
-            # One token (the common case): _split_run's walk, unrolled.
-            kind = _token_kind(chunk)
-            if kind < _STOP:
+            # One token (the common case): _split_run's walk and _emit, unrolled.
+            name = _one_token_name(chunk)
+            if name is not None:
                 start = m.start()
-                _emit(text, start, start + len(chunk), out)
+                out.append(_new_tuple(Run, (start, start + len(name), name)))
         else:
             _split_run(text, m.start(), chunk, out)
     return out
 
 
 _HAS_SPACE = re.compile(r"\s").search
+# ``Run(a, b, c)`` without the NamedTuple's Python-level ``__new__`` (same tuple).
+_new_tuple = tuple.__new__
 
 
 # Token kinds for _split_run (a pure function of the token, cached: names recur across stories).
@@ -149,6 +151,14 @@ def _token_kind(tok: str) -> int:
     if _POSSESSIVE.search(tok.rstrip(".,;:!?")) or _HYPHEN_ADJ.search(tok):
         return _BREAK
     return _NORMAL
+
+
+@lru_cache(maxsize=8192)
+def _one_token_name(tok: str) -> str | None:
+    """The run a one-token chunk yields (what _emit keeps of it), or None (a stop word)."""
+    if _token_kind(tok) >= _STOP:
+        return None
+    return _trim(tok) or None
 
 
 def _split_run(text: str, base: int, chunk: str, out: list[Run]) -> None:

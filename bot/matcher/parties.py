@@ -23,11 +23,17 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 # Words that end an object region ("acquires Foo to bolster ...").
-_STOPPER = re.compile(
-    r"[,;:!?()—–|]|\s-\s|\b(?:to|for|with|in|on|at|as|from|after|amid|over|into|that|which|who|"
-    r"while|but|about|by|via|despite|because|since|following|than|its|their|his|her)\b",
-    re.IGNORECASE,
+_STOP_WORDS = (
+    "to", "for", "with", "in", "on", "at", "as", "from", "after", "amid", "over", "into", "that",
+    "which", "who", "while", "but", "about", "by", "via", "despite", "because", "since",
+    "following", "than", "its", "their", "his", "her",
 )
+_STOPPER = re.compile(
+    r"[,;:!?()—–|]|\s-\s|\b(?:" + "|".join(_STOP_WORDS) + r")\b", re.IGNORECASE
+)
+# The longest _STOPPER match, plus the character after it that its closing "\b" reads: a
+# search with ``endpos`` k + _STOPPER_READ finds exactly the matches that start by offset k.
+_STOPPER_READ = max(3, *map(len, _STOP_WORDS)) + 1
 # "A, B and C"; a role noun may sit between ("Stanford researchers and the Air Force").
 _LIST_JOIN = re.compile(
     r"^(?:\s+(?:researchers|engineers|scientists|team|teams))?"
@@ -71,6 +77,9 @@ class Slots:
             if r.end > pos:
                 continue
             gap = self.text[r.end : pos]
+            if gap == " ":
+                # "Acme raises": the filler, no comma (the checks below, settled).
+                return r if is_org_like(r.text) else None
             if len(gap) > 40 or _FILLER.match(gap) is None:
                 return None
             if not is_org_like(r.text):
@@ -132,16 +141,19 @@ class Slots:
                 region = region[m.end() :]
                 pos += m.end()
                 m = _LEADING_PREP.match(region)
-        stop = _STOPPER.search(region)
-        end = pos + (stop.start() if stop else len(region))
+        # The runs are in text order: the answer is the first org run from ``pos`` on, if it
+        # starts inside the region and before the first stopper.  Find it first, then look for
+        # a stopper only up to it (most of the region needs no scan).
         for r in self.runs:
-            if r.start < pos:
-                continue
-            if r.start >= end:
+            if r.start >= pos and is_org_like(r.text):
                 break
-            if is_org_like(r.text):
-                return r
-        return None
+        else:
+            return None
+        k = r.start - pos
+        if k >= len(region):
+            return None
+        stop = _STOPPER.search(region, 0, k + _STOPPER_READ)
+        return r if stop is None or stop.start() > k else None
 
     def first_run_after(self, pos: int, limit: int = 45) -> Run | None:
         for r in self.runs:
