@@ -56,6 +56,42 @@ def test_amount_scan_matches_plain_finditer() -> None:
         assert _amount_tuples(amounts.find_amounts(t)) == _amount_tuples(want), repr(t)
 
 
+def test_amount_tries_match_the_longest_first_alternations() -> None:
+    import re
+
+    def plain(words: list[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+    body = amounts._AMOUNT_BODY
+    for table in (amounts._PREFIX, amounts._SCALE, amounts._SUFFIX):
+        assert len({w.lower() for w in table}) == len(table)  # no two differ only in case
+        trie = amounts._alt(list(table))
+        assert body.count(trie) == 1
+        body = body.replace(trie, plain(list(table)))
+    rx = re.compile(body, re.VERBOSE | re.IGNORECASE)
+    pieces = [*amounts._PREFIX, *amounts._SCALE, *amounts._SUFFIX, "US", "Rs", "1", "25", ".5",
+              ",000", " ", "-", "+", "x", "\u017f", "\u212a"]
+    extra = _fuzz(pieces + [p.upper() for p in pieces], 30_000, 19, 8)
+    for t in TEXTS + extra:
+        assert [(m.span(), m.groupdict()) for m in amounts._AMOUNT.finditer(t)] == [
+            (m.span(), m.groupdict()) for m in rx.finditer(t)], repr(t)
+
+
+def test_valuation_prefilter_on_the_lowercase_copy() -> None:
+    pieces = ["valued at ", "valuing it at ", "values it at ", "valuation", "Valuation", "company",
+              "market cap", "market value", "post-money ", "(pre) ", "dollar ", "$5M", "$2 billion",
+              "about ", " ", "-", "+", "x", "VALUED AT ", "Market Cap"]
+    extra = _fuzz(pieces, 5_000, 23, 8)
+    for t in TEXTS + extra:
+        low = safe_lower(t)
+        if low is None:
+            continue
+        for start in range(0, len(t) + 1, 3):
+            for end in (start, start + 2, start + 5):
+                assert amounts._is_valuation(t, start, end, low) == amounts._is_valuation(
+                    t, start, end), (t, start, end)
+
+
 def test_runs_split_matches_token_walk() -> None:
     # _split_run reads tokens with str.split; the regex walk it replaced used \S+.
     import re
