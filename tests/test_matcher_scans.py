@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from bot.matcher import amounts, events, names
+from bot.matcher import amounts, events, names, rounds
 from bot.matcher.tokens import find_iter, safe_lower, words_of_lower
 from tests.test_matcher_fastpaths import TEXTS, _spans, _word_set_reference
 
@@ -136,12 +136,18 @@ def test_title_veto_scan_matches_plain_search() -> None:
     # literals ("how to" / "how to get the deal"), word starts after digits and punctuation.
     pieces = [lit for lits in classify._VETO_STARTS.values() for lit in lits]
     pieces += ["IPO", "IPOs", "pre-", "pre ", "Funds", "fund ", "new ", "$5M ", "raise", "deal",
-               "Disrupt ", "2025", " ", "-", ".", "x", "A", "\u0130", "\u212a"]
+               "Disrupt ", "2025", " ", "-", ".", "x", "A", "\u0130", "\u212a", "Series A ", "round",
+               "pre-seed ", "seeds"]
     extra += _fuzz(pieces + [p.upper() for p in pieces] + [p.title() for p in pieces], 20_000, 11, 8)
     for t in TEXTS + extra:
         view = classify._FieldView("title", t, wl)
         want = {key for key, rx in classify._VETO_REGEX.items() if rx.search(view.text)}
-        assert classify._title_vetoes(view) == want, t
+        found, round_starts = classify._title_vetoes(view)
+        assert found == want, t
+        if view.low is not None:
+            # The round literals' offsets: what find_round's own scan would try.
+            assert round_starts == [m.start() for m in rounds._ROUND_SCAN.finditer(" " + view.low)]
+            assert rounds.find_round(t, view.low, round_starts) == rounds.find_round(t), t
 
 
 @pytest.mark.parametrize("signal", sorted(events._RULE_PRE))
