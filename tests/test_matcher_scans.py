@@ -335,3 +335,21 @@ def test_subject_before_single_space_shortcut() -> None:
         s = Slots(t, tuple(names.runs(t)))
         for pos in range(0, len(t) + 1):
             assert s.subject_before(pos) == reference(s, pos), (t, pos)
+
+
+def test_investors_after_prefilter_on_the_lowercase_copy() -> None:
+    # Slots.low lets investors_after skip its regex scan when no intro word follows.
+    from bot.matcher.parties import Slots
+
+    extra = ["Acme raises $5M led by Foo Ventures", "Acme raises $5M Co-Led By Foo and Bar",
+             "Acme gets funding FROM Foo, Bar and Baz", "Acme raises, with participation from Foo",
+             "Acme raises; investors include Foo", "Acme raises, JOINED BY Foo", "Acme (backed by Foo)"]
+    for t in TEXTS[:3000] + extra:
+        low = safe_lower(t)
+        if low is None:
+            continue
+        runs = tuple(names.runs(t))
+        plain, gated = Slots(t, runs), Slots(t, runs, low)
+        for pos in range(0, len(t) + 1):
+            for limit in (90, 40):
+                assert gated.investors_after(pos, limit) == plain.investors_after(pos, limit), (t, pos)

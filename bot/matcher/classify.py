@@ -263,7 +263,8 @@ class _FieldView:
     @property
     def slots(self) -> Slots:
         if self._slots is None:
-            self._slots = Slots(self.text, tuple(_merge_watch_runs(self.text, self.watch_hits)))
+            self._slots = Slots(self.text, tuple(_merge_watch_runs(self.text, self.watch_hits)),
+                                self.low)
         return self._slots
 
     @property

@@ -51,6 +51,8 @@ _INVESTOR_INTRO = re.compile(
     r"(?i:\b(?:co-led by|led by|from|backed by|with participation from|participation from|"
     r"including|investors include|joined by)\s+)(?:the\s+)?"
 )
+# Every _INVESTOR_INTRO match holds one of these lowercase literals.
+_INVESTOR_INTRO_WORDS = ("led by", "from", "backed by", "including", "investors include", "joined by")
 _APPOSITIVE_START = re.compile(
     r"^\s*(?:an?|the|which|who|whose|one|its|founded|backed|led|maker|developer|creator|"
     r"provider|operator|builder)\b",
@@ -63,10 +65,14 @@ _BACKED_BY = re.compile(r"(?i:backed by|with backing from)\s+")
 
 @dataclass(frozen=True, slots=True)
 class Slots:
-    """Runs of one text and helpers to read slots around a position."""
+    """Runs of one text and helpers to read slots around a position.
+
+    ``low`` may pass ``tokens.safe_lower(text)``: literal tests on it are exact prefilters.
+    """
 
     text: str
     runs: tuple[Run, ...]
+    low: str | None = None
 
     def org_runs(self) -> list[Run]:
         return [r for r in self.runs if is_org_like(r.text)]
@@ -195,6 +201,15 @@ class Slots:
 
     def investors_after(self, pos: int, limit: int = 90) -> list[Run]:
         """Investors named after a funding trigger: "led by X", "from X, Y and Z"."""
+        low = self.low
+        if low is not None:
+            # Usually none of the intro words follows the trigger: skip the regex scan.
+            window = low[pos : pos + limit]
+            for word in _INVESTOR_INTRO_WORDS:
+                if word in window:
+                    break
+            else:
+                return []
         m = _INVESTOR_INTRO.search(self.text, pos, pos + limit)
         if m is None:
             return []
