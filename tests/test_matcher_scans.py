@@ -137,7 +137,7 @@ def test_title_veto_scan_matches_plain_search() -> None:
     pieces = [lit for lits in classify._VETO_STARTS.values() for lit in lits]
     pieces += ["IPO", "IPOs", "pre-", "pre ", "Funds", "fund ", "new ", "$5M ", "raise", "deal",
                "Disrupt ", "2025", " ", "-", ".", "x", "A", "\u0130", "\u212a", "Series A ", "round",
-               "pre-seed ", "seeds"]
+               "pre-seed ", "seeds", "50% off", "$5 off", " off", "%", "offer"]
     extra += _fuzz(pieces + [p.upper() for p in pieces] + [p.title() for p in pieces], 20_000, 11, 8)
     for t in TEXTS + extra:
         view = classify._FieldView("title", t, wl)
