@@ -353,3 +353,30 @@ def test_investors_after_prefilter_on_the_lowercase_copy() -> None:
         for pos in range(0, len(t) + 1):
             for limit in (90, 40):
                 assert gated.investors_after(pos, limit) == plain.investors_after(pos, limit), (t, pos)
+
+
+def test_party_word_tries_match_the_plain_alternations() -> None:
+    # _STOPPER and _BEFORE_BLOCKERS hold their word lists as tries; callers read only the
+    # start of a _STOPPER match and whether _BEFORE_BLOCKERS matches.
+    import re
+
+    from bot.matcher import parties
+
+    stopper = re.compile(
+        r"[,;:!?()—–|]|\s-\s|\b(?:" + "|".join(parties._STOP_WORDS) + r")\b", re.IGNORECASE
+    )
+    blockers = re.compile(
+        r"(?i:\b(?:by|from|after|behind|at|in|of|for|to|like|than|including|from|under|via|"
+        r"founded by|backed by|alums?|vets?|veterans?|ex)\s+(?:\S+\s+){0,1}$)"
+    )
+    pieces = [*parties._STOP_WORDS, *parties._BLOCKERS, "Acme ", "Foo", " ", " - ", ",", "-", "x",
+              "s", "ing", "\u017f", "\u212a", "\u0130", "\u0131"]
+    extra = _fuzz(pieces + [p.upper() for p in pieces] + [p.title() for p in pieces], 5_000, 29, 8)
+    for t in TEXTS[:2000] + extra:
+        for pos in range(0, len(t) + 1, 2):
+            for end in (pos + 11, pos + 70):
+                a, b = parties._STOPPER.search(t, pos, end), stopper.search(t, pos, end)
+                assert (a and a.start()) == (b and b.start()), (t, pos, end)
+            lo = max(0, pos - 25)
+            assert bool(parties._BEFORE_BLOCKERS.search(t, lo, pos)) == bool(
+                blockers.search(t, lo, pos)), (t, pos)
