@@ -106,7 +106,7 @@ def test_round_prefilters() -> None:
         if low is None:
             continue
         r = rounds._ROUND.search(t)
-        f = first_match(rounds._ROUND, t, positions(low, rounds._ROUND_STARTS))
+        f = first_match(rounds._ROUND, t, positions(low, rounds.ROUND_STARTS))
         assert (r and r.span()) == (f and f.span()), t
 
 

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from bot.matcher import amounts, events, names
+from bot.matcher import amounts, events, names, rounds
 from bot.matcher.tokens import find_iter, safe_lower, words_of_lower
 from tests.test_matcher_fastpaths import TEXTS, _spans, _word_set_reference
 
@@ -54,6 +54,42 @@ def test_amount_scan_matches_plain_finditer() -> None:
                  if (h := amounts._hit(t, m, m.start(), m.end())) is not None]
         want = plain if amounts._has_digit(t) else []
         assert _amount_tuples(amounts.find_amounts(t)) == _amount_tuples(want), repr(t)
+
+
+def test_amount_tries_match_the_longest_first_alternations() -> None:
+    import re
+
+    def plain(words: list[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+    body = amounts._AMOUNT_BODY
+    for table in (amounts._PREFIX, amounts._SCALE, amounts._SUFFIX):
+        assert len({w.lower() for w in table}) == len(table)  # no two differ only in case
+        trie = amounts._alt(list(table))
+        assert body.count(trie) == 1
+        body = body.replace(trie, plain(list(table)))
+    rx = re.compile(body, re.VERBOSE | re.IGNORECASE)
+    pieces = [*amounts._PREFIX, *amounts._SCALE, *amounts._SUFFIX, "US", "Rs", "1", "25", ".5",
+              ",000", " ", "-", "+", "x", "\u017f", "\u212a"]
+    extra = _fuzz(pieces + [p.upper() for p in pieces], 30_000, 19, 8)
+    for t in TEXTS + extra:
+        assert [(m.span(), m.groupdict()) for m in amounts._AMOUNT.finditer(t)] == [
+            (m.span(), m.groupdict()) for m in rx.finditer(t)], repr(t)
+
+
+def test_valuation_prefilter_on_the_lowercase_copy() -> None:
+    pieces = ["valued at ", "valuing it at ", "values it at ", "valuation", "Valuation", "company",
+              "market cap", "market value", "post-money ", "(pre) ", "dollar ", "$5M", "$2 billion",
+              "about ", " ", "-", "+", "x", "VALUED AT ", "Market Cap"]
+    extra = _fuzz(pieces, 5_000, 23, 8)
+    for t in TEXTS + extra:
+        low = safe_lower(t)
+        if low is None:
+            continue
+        for start in range(0, len(t) + 1, 3):
+            for end in (start, start + 2, start + 5):
+                assert amounts._is_valuation(t, start, end, low) == amounts._is_valuation(
+                    t, start, end), (t, start, end)
 
 
 def test_runs_split_matches_token_walk() -> None:
@@ -100,12 +136,18 @@ def test_title_veto_scan_matches_plain_search() -> None:
     # literals ("how to" / "how to get the deal"), word starts after digits and punctuation.
     pieces = [lit for lits in classify._VETO_STARTS.values() for lit in lits]
     pieces += ["IPO", "IPOs", "pre-", "pre ", "Funds", "fund ", "new ", "$5M ", "raise", "deal",
-               "Disrupt ", "2025", " ", "-", ".", "x", "A", "\u0130", "\u212a"]
+               "Disrupt ", "2025", " ", "-", ".", "x", "A", "\u0130", "\u212a", "Series A ", "round",
+               "pre-seed ", "seeds", "50% off", "$5 off", " off", "%", "offer"]
     extra += _fuzz(pieces + [p.upper() for p in pieces] + [p.title() for p in pieces], 20_000, 11, 8)
     for t in TEXTS + extra:
         view = classify._FieldView("title", t, wl)
         want = {key for key, rx in classify._VETO_REGEX.items() if rx.search(view.text)}
-        assert classify._title_vetoes(view) == want, t
+        found, round_starts = classify._title_vetoes(view)
+        assert found == want, t
+        if view.low is not None:
+            # The round literals' offsets: what find_round's own scan would try.
+            assert round_starts == [m.start() for m in rounds._ROUND_SCAN.finditer(" " + view.low)]
+            assert rounds.find_round(t, view.low, round_starts) == rounds.find_round(t), t
 
 
 @pytest.mark.parametrize("signal", sorted(events._RULE_PRE))
@@ -293,3 +335,48 @@ def test_subject_before_single_space_shortcut() -> None:
         s = Slots(t, tuple(names.runs(t)))
         for pos in range(0, len(t) + 1):
             assert s.subject_before(pos) == reference(s, pos), (t, pos)
+
+
+def test_investors_after_prefilter_on_the_lowercase_copy() -> None:
+    # Slots.low lets investors_after skip its regex scan when no intro word follows.
+    from bot.matcher.parties import Slots
+
+    extra = ["Acme raises $5M led by Foo Ventures", "Acme raises $5M Co-Led By Foo and Bar",
+             "Acme gets funding FROM Foo, Bar and Baz", "Acme raises, with participation from Foo",
+             "Acme raises; investors include Foo", "Acme raises, JOINED BY Foo", "Acme (backed by Foo)"]
+    for t in TEXTS[:3000] + extra:
+        low = safe_lower(t)
+        if low is None:
+            continue
+        runs = tuple(names.runs(t))
+        plain, gated = Slots(t, runs), Slots(t, runs, low)
+        for pos in range(0, len(t) + 1):
+            for limit in (90, 40):
+                assert gated.investors_after(pos, limit) == plain.investors_after(pos, limit), (t, pos)
+
+
+def test_party_word_tries_match_the_plain_alternations() -> None:
+    # _STOPPER and _BEFORE_BLOCKERS hold their word lists as tries; callers read only the
+    # start of a _STOPPER match and whether _BEFORE_BLOCKERS matches.
+    import re
+
+    from bot.matcher import parties
+
+    stopper = re.compile(
+        r"[,;:!?()—–|]|\s-\s|\b(?:" + "|".join(parties._STOP_WORDS) + r")\b", re.IGNORECASE
+    )
+    blockers = re.compile(
+        r"(?i:\b(?:by|from|after|behind|at|in|of|for|to|like|than|including|from|under|via|"
+        r"founded by|backed by|alums?|vets?|veterans?|ex)\s+(?:\S+\s+){0,1}$)"
+    )
+    pieces = [*parties._STOP_WORDS, *parties._BLOCKERS, "Acme ", "Foo", " ", " - ", ",", "-", "x",
+              "s", "ing", "\u017f", "\u212a", "\u0130", "\u0131"]
+    extra = _fuzz(pieces + [p.upper() for p in pieces] + [p.title() for p in pieces], 5_000, 29, 8)
+    for t in TEXTS[:2000] + extra:
+        for pos in range(0, len(t) + 1, 2):
+            for end in (pos + 11, pos + 70):
+                a, b = parties._STOPPER.search(t, pos, end), stopper.search(t, pos, end)
+                assert (a and a.start()) == (b and b.start()), (t, pos, end)
+            lo = max(0, pos - 25)
+            assert bool(parties._BEFORE_BLOCKERS.search(t, lo, pos)) == bool(
+                blockers.search(t, lo, pos)), (t, pos)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.matcher.tokens import _trie
 from bot.types import Amount
 
 # Currency marks written before the number.  Longest first: "US$" before "$".
@@ -45,7 +46,15 @@ _SCALE: dict[str, float] = {
 
 
 def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    """The words as one alternation that tries longer words first.
+
+    A character trie: the words that match at one offset are prefixes of each other, and
+    the trie tries each continuation before ending, so it tries them longest first, as
+    the plain longest-first alternation does; but the engine follows one branch per
+    character instead of trying every word (no two words differ only in case, so this
+    holds under IGNORECASE too).
+    """
+    return _trie(words)
 
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -121,13 +130,13 @@ def find_amounts(text: str, low: str | None = None) -> list[AmountHit]:
             continue
         start, end = m.span("amt")
         pos = end
-        hit = _hit(text, m, start, end)
+        hit = _hit(text, m, start, end, low)
         if hit is not None:
             hits.append(hit)
     return hits
 
 
-def _hit(text: str, m: re.Match[str], start: int, end: int) -> AmountHit | None:
+def _hit(text: str, m: re.Match[str], start: int, end: int, low: str | None = None) -> AmountHit | None:
     pre, suf, scale = m.group("pre"), m.group("suf"), m.group("scale")
     if pre is None and suf is None:
         return None  # a bare number ("10 gigawatts", "1,000 businesses")
@@ -137,7 +146,9 @@ def _hit(text: str, m: re.Match[str], start: int, end: int) -> AmountHit | None:
     value = float(m.group("num").replace(",", ""))
     if scale:
         value *= _SCALE[scale.lower()]
-    return AmountHit(start, end, round(value, 2), currency, bool(scale), _is_valuation(text, start, end))
+    return AmountHit(
+        start, end, round(value, 2), currency, bool(scale), _is_valuation(text, start, end, low)
+    )
 
 
 def _currency(pre: str | None, suf: str | None, scale: str | None) -> str | None:
@@ -156,12 +167,22 @@ def _currency(pre: str | None, suf: str | None, scale: str | None) -> str | None
     return code
 
 
-def _is_valuation(text: str, start: int, end: int) -> bool:
-    after = text[end : end + 40]
-    if _VALUATION_AFTER.match(after):
+def _is_valuation(text: str, start: int, end: int, low: str | None = None) -> bool:
+    """Does the context mark the amount at ``start:end`` as a valuation?
+
+    ``low`` is ``tokens.safe_lower(text)`` when available: on it, literal tests are exact,
+    and most amounts have none of the words the two context regexes need nearby.
+    """
+    lo, hi = max(0, start - 30), end + 40
+    if low is None:
+        may_after = may_before = True
+    else:
+        after_low = low[end:hi]
+        may_after = "valuation" in after_low or "company" in after_low or "market" in after_low
+        may_before = "valu" in low[lo:start]
+    if may_after and _VALUATION_AFTER.match(text[end:hi]):
         return True
-    before = text[max(0, start - 30) : start]
-    return _VALUED_AT.search(before) is not None
+    return may_before and _VALUED_AT.search(text[lo:start]) is not None
 
 
 def is_bare_price(hit: AmountHit) -> bool:

@@ -20,7 +20,7 @@ from bot.matcher.events import (
 from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, is_plain, normalize
 from bot.matcher.parties import Slots
-from bot.matcher.rounds import find_round
+from bot.matcher.rounds import ROUND_STARTS, find_round
 from bot.matcher.tokens import (
     MONEY_CHAR_RX,
     MONEY_WORDS,
@@ -106,7 +106,9 @@ _evidence: Callable[..., Evidence] = _fast_constructor(
 # then "fund"/"funds" ending a word (_FUND_CLOSE_PRE: the regex runs only when that occurs).
 # One word-start scan of the safe lowercase copy (tokens.word_start_scanner's pattern, built
 # from tokens._trie with the literal captured) finds where any literal starts; each veto regex
-# is tried only where one of its own literals does, instead of one scan per veto.
+# is tried only where one of its own literals does, instead of one scan per veto.  The same
+# pass lists where rounds.ROUND_STARTS literals start (key "round"): the title's round
+# stage is then looked for there, without a scan of its own.
 _VETO_STARTS: dict[str, tuple[str, ...]] = {
     "promo": ("save ", "savings", "ticket", "last chance", "day", "register now", "early bird",
               "webinar", "podcast", "newsletter", "startups weekly", "the download", "deal days",
@@ -120,6 +122,7 @@ _VETO_STARTS: dict[str, tuple[str, ...]] = {
                "time to"),
     "lawsuit": ("sues", "sued", "suing", "lawsuit", "class action", "verdict"),
     "trade": ("trade ", "free trade", "ceasefire", "peace ", "plea deal", "make a deal"),
+    "round": ROUND_STARTS,
 }
 _VETO_REGEX: dict[str, re.Pattern[str]] = {
     "promo": _PROMO, "ipo": _IPO, "fund": _FUND_CLOSE, "grant": _GRANTS, "advice": _ADVICE,
@@ -139,14 +142,17 @@ _VETOES_AT: dict[str, tuple[str, ...]] = {
 }
 
 
-def _title_vetoes(view: _FieldView) -> set[str]:
-    """The keys of _VETO_REGEX whose regex is found in ``view.text`` (``regex.search``)."""
+def _title_vetoes(view: _FieldView) -> tuple[set[str], list[int] | None]:
+    """The keys of _VETO_REGEX whose regex is found in ``view.text`` (``regex.search``), and
+    the ``starts`` to give ``rounds.find_round`` for the title (None: no lowercase copy)."""
     text = view.text
     low = view.low
     if low is None:
-        return {key for key, rx in _VETO_REGEX.items() if rx.search(text) is not None}
+        return {key for key, rx in _VETO_REGEX.items() if rx.search(text) is not None}, None
     found: set[str] = set()
-    if _PROMO_NUM.search(low) is not None and _PROMO.search(text) is not None:
+    round_starts: list[int] = []
+    # Both _PROMO_NUM alternatives hold " off": a substring test spares its scan of every offset.
+    if " off" in low and _PROMO_NUM.search(low) is not None and _PROMO.search(text) is not None:
         found.add("promo")
     padded = " " + low
     fund_gate = False
@@ -155,13 +161,15 @@ def _title_vetoes(view: _FieldView) -> set[str]:
         for key in _VETOES_AT[s.group(1)]:
             if key in found:
                 continue
-            if key == "fund":
+            if key == "round":
+                round_starts.append(i)
+            elif key == "fund":
                 fund_gate = fund_gate or _FUND_CLOSE_PRE.match(padded, i) is not None
             elif _VETO_REGEX[key].match(text, i) is not None:
                 found.add(key)
     if fund_gate and _FUND_CLOSE.search(text) is not None:
         found.add("fund")
-    return found
+    return found, round_starts
 
 
 _INVESTOR_NAME = re.compile(r"(?:Ventures|Capital|Partners|VC|VCs|Fund|Investments|Management|Equity)$")
@@ -256,7 +264,8 @@ class _FieldView:
     @property
     def slots(self) -> Slots:
         if self._slots is None:
-            self._slots = Slots(self.text, tuple(_merge_watch_runs(self.text, self.watch_hits)))
+            self._slots = Slots(self.text, tuple(_merge_watch_runs(self.text, self.watch_hits)),
+                                self.low)
         return self._slots
 
     @property
@@ -369,7 +378,9 @@ class Matcher:
                 # No trigger anywhere: no event, parties, amount or round work at all.
                 return _match(ai, (), (), None, None, 0.0, tuple(evidence), tuple(signals))
         parties = _Parties()
-        kept = self._events(title, summary, title_hits, summary_hits, parties, signals)
+        found_vetoes, round_starts = _title_vetoes(title)
+        kept = self._events(found_vetoes, title, summary, title_hits, summary_hits, parties,
+                            signals)
         found = {h.rule.event for h in kept}
         if self._strategic(kept, parties):
             # GUIDE: "Amazon invests $4B in Anthropic" is both funding and partnership.
@@ -383,7 +394,7 @@ class Matcher:
             evidence.append(view.evidence(h.rule.signal, h.start, h.end))
 
         amount = self._amount(kept, title, summary, evidence, signals)
-        rnd = self._round(kept, events, parties, title, summary, evidence, signals)
+        rnd = self._round(kept, events, parties, title, summary, round_starts, evidence, signals)
         strengths = [_STRENGTH[h.rule.strength] for h in kept]
         miss = 1.0
         for s in strengths:
@@ -416,9 +427,10 @@ class Matcher:
         return False
 
     # -- events ---------------------------------------------------------------------------
-    def _events(self, title: _FieldView, summary: _FieldView, title_hits: list[Hit],
-                summary_hits: list[Hit] | None, parties: _Parties, signals: list[str]) -> list[Hit]:
-        found = _title_vetoes(title)
+    def _events(self, found: set[str], title: _FieldView, summary: _FieldView,
+                title_hits: list[Hit], summary_hits: list[Hit] | None, parties: _Parties,
+                signals: list[str]) -> list[Hit]:
+        """The kept hits; ``found`` holds the title's vetoes (``_title_vetoes``)."""
         if "promo" in found:
             signals.append("veto:promo")
             return []
@@ -631,12 +643,13 @@ class Matcher:
         return a.amount()
 
     def _round(self, kept: list[Hit], events: tuple[EventType, ...], parties: _Parties,
-               title: _FieldView, summary: _FieldView, evidence: list[Evidence],
-               signals: list[str]) -> str | None:
+               title: _FieldView, summary: _FieldView, title_starts: list[int] | None,
+               evidence: list[Evidence], signals: list[str]) -> str | None:
+        """``title_starts``: where round literals start in the title (``_title_vetoes``)."""
         if "funding" not in events:
             return None
-        for view in (title, summary):
-            found = find_round(view.text, view.low)
+        for view, starts in ((title, title_starts), (summary, None)):
+            found = find_round(view.text, view.low, starts)
             if found is not None:
                 label, a, b = found
                 signals.append("round")

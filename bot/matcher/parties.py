@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.matcher.names import Run, is_org_like
+from bot.matcher.tokens import _trie
 
 # Words allowed between a subject and its verb ("Acme has reportedly raised").
 _FILLER = re.compile(
@@ -28,8 +29,12 @@ _STOP_WORDS = (
     "which", "who", "while", "but", "about", "by", "via", "despite", "because", "since",
     "following", "than", "its", "their", "his", "her",
 )
+# The word lists of _STOPPER and _BEFORE_BLOCKERS are character tries (tokens._trie): the
+# engine follows one branch per letter instead of trying every word at each word start.
+# Callers read only where a match starts (or whether there is one), which the order the
+# words are tried in cannot change.
 _STOPPER = re.compile(
-    r"[,;:!?()—–|]|\s-\s|\b(?:" + "|".join(_STOP_WORDS) + r")\b", re.IGNORECASE
+    r"[,;:!?()—–|]|\s-\s|\b(?:" + _trie(list(_STOP_WORDS)) + r")\b", re.IGNORECASE
 )
 # The longest _STOPPER match, plus the character after it that its closing "\b" reads: a
 # search with ``endpos`` k + _STOPPER_READ finds exactly the matches that start by offset k.
@@ -43,14 +48,18 @@ _LEADING_PREP = re.compile(
     r"^\s*(?:with|between|to|for|in|into|of|on|the|a|an|is with|are with|was with)\b\s*", re.IGNORECASE
 )
 _CLAUSE_BREAK = re.compile(r"[;:|—–]|\s-\s|\.\s")
-_BEFORE_BLOCKERS = re.compile(
-    r"(?i:\b(?:by|from|after|behind|at|in|of|for|to|like|than|including|from|under|via|"
-    r"founded by|backed by|alums?|vets?|veterans?|ex)\s+(?:\S+\s+){0,1}$)"
+_BLOCKERS = (
+    "by", "from", "after", "behind", "at", "in", "of", "for", "to", "like", "than", "including",
+    "under", "via", "founded by", "backed by", "alum", "alums", "vet", "vets", "veteran",
+    "veterans", "ex",
 )
+_BEFORE_BLOCKERS = re.compile(r"(?i:\b(?:" + _trie(list(_BLOCKERS)) + r")\s+(?:\S+\s+){0,1}$)")
 _INVESTOR_INTRO = re.compile(
     r"(?i:\b(?:co-led by|led by|from|backed by|with participation from|participation from|"
     r"including|investors include|joined by)\s+)(?:the\s+)?"
 )
+# Every _INVESTOR_INTRO match holds one of these lowercase literals.
+_INVESTOR_INTRO_WORDS = ("led by", "from", "backed by", "including", "investors include", "joined by")
 _APPOSITIVE_START = re.compile(
     r"^\s*(?:an?|the|which|who|whose|one|its|founded|backed|led|maker|developer|creator|"
     r"provider|operator|builder)\b",
@@ -63,10 +72,14 @@ _BACKED_BY = re.compile(r"(?i:backed by|with backing from)\s+")
 
 @dataclass(frozen=True, slots=True)
 class Slots:
-    """Runs of one text and helpers to read slots around a position."""
+    """Runs of one text and helpers to read slots around a position.
+
+    ``low`` may pass ``tokens.safe_lower(text)``: literal tests on it are exact prefilters.
+    """
 
     text: str
     runs: tuple[Run, ...]
+    low: str | None = None
 
     def org_runs(self) -> list[Run]:
         return [r for r in self.runs if is_org_like(r.text)]
@@ -195,6 +208,15 @@ class Slots:
 
     def investors_after(self, pos: int, limit: int = 90) -> list[Run]:
         """Investors named after a funding trigger: "led by X", "from X, Y and Z"."""
+        low = self.low
+        if low is not None:
+            # Usually none of the intro words follows the trigger: skip the regex scan.
+            window = low[pos : pos + limit]
+            for word in _INVESTOR_INTRO_WORDS:
+                if word in window:
+                    break
+            else:
+                return []
         m = _INVESTOR_INTRO.search(self.text, pos, pos + limit)
         if m is None:
             return []

@@ -24,23 +24,29 @@ _ROUND = re.compile(
 
 
 # Every _ROUND match starts with one of these lowercase literals.
-_ROUND_STARTS = ("pre", "series", "seed", "strategic", "debt", "credit", "loan", "growth", "bridge")
-_ROUND_SCAN = word_start_scanner(_ROUND_STARTS)
+ROUND_STARTS = ("pre", "series", "seed", "strategic", "debt", "credit", "loan", "growth", "bridge")
+_ROUND_SCAN = word_start_scanner(ROUND_STARTS)
 
 
-def find_round(text: str, low: str | None = None) -> tuple[str, int, int] | None:
+def find_round(text: str, low: str | None = None,
+               starts: list[int] | None = None) -> tuple[str, int, int] | None:
     """The first round stage named in ``text`` as (label, start, end), else None.
 
     ``low`` is ``tokens.safe_lower(text)`` when available (exact fast path), else None.
+    ``starts`` may pass, in order, the offsets where a ROUND_STARTS literal begins in
+    ``low`` after a non-letter (what ``_ROUND_SCAN`` finds), when a caller's own scan of
+    ``low`` already found them.
     """
     if low is None:
         m = _ROUND.search(text)
     else:
         # Every _ROUND match starts with "\b" before a letter: try its word starts in order.
+        if starts is None:
+            starts = [s.start() for s in _ROUND_SCAN.finditer(" " + low)]
         m = None
         match = _ROUND.match
-        for s in _ROUND_SCAN.finditer(" " + low):
-            m = match(text, s.start())
+        for i in starts:
+            m = match(text, i)
             if m is not None:
                 break
     if m is None:
