@@ -293,3 +293,11 @@ def test_subject_before_single_space_shortcut() -> None:
         s = Slots(t, tuple(names.runs(t)))
         for pos in range(0, len(t) + 1):
             assert s.subject_before(pos) == reference(s, pos), (t, pos)
+
+
+def test_has_money_char_matches_regex() -> None:
+    from bot.matcher.tokens import MONEY_CHAR_RX, MONEY_CHARS, has_money_char
+
+    extra = _fuzz(list("ab $1.,é’") + list(MONEY_CHARS) + ["\u20ac", "\U0001f600"], 20_000, 11)
+    for t in TEXTS + extra + list(MONEY_CHARS):
+        assert has_money_char(t) == (MONEY_CHAR_RX.search(t) is not None), repr(t)

@@ -22,9 +22,9 @@ from bot.matcher.normalize import NormText, is_plain, normalize
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
 from bot.matcher.tokens import (
-    MONEY_CHAR_RX,
     MONEY_WORDS,
     _trie,
+    has_money_char,
     safe_lower,
     word_bits,
     word_set,
@@ -242,7 +242,7 @@ class _FieldView:
         if not text:
             return []
         bits = self.bits
-        money = bits & _MONEY_BIT != 0 or MONEY_CHAR_RX.search(text) is not None
+        money = bits & _MONEY_BIT != 0 or has_money_char(text)
         if not money and not bits & (TITLE_FIRST_BITS if self.name == "title" else SUMMARY_FIRST_BITS):
             return []  # find_hits' own first test, before the call
         return find_hits(text, self.name, bits, money, self.low)

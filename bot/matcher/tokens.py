@@ -74,12 +74,24 @@ def word_set(text: str, low: str | None = None) -> frozenset[str]:
     return frozenset(words_of_lower(low))
 
 
-MONEY_CHAR_RX = _MONEY_CHAR = re.compile("[" + re.escape(MONEY_CHARS) + "]")
+MONEY_CHAR_RX = re.compile("[" + re.escape(MONEY_CHARS) + "]")
+
+
+def has_money_char(text: str) -> bool:
+    """``MONEY_CHAR_RX.search(text) is not None``, by ``in`` tests: each is a C-level memchr
+    (and a non-ASCII test on ASCII text is skipped), while a character-class search steps
+    through the text one character at a time (five times slower on the corpus)."""
+    if "$" in text:
+        return True
+    if text.isascii():
+        return False
+    return ("€" in text or "£" in text or "¥" in text or "₹" in text or "₩" in text
+            or "₪" in text)
 
 
 def has_money(text: str, words: frozenset[str] | set[str]) -> bool:
     """Could ``text`` contain a money amount?"""
-    return _MONEY_CHAR.search(text) is not None or not words.isdisjoint(MONEY_WORDS)
+    return has_money_char(text) or not words.isdisjoint(MONEY_WORDS)
 
 
 # ---- lowercase prefilters -----------------------------------------------------------------
