@@ -301,3 +301,38 @@ def test_has_money_char_matches_regex() -> None:
     extra = _fuzz(list("ab $1.,é’") + list(MONEY_CHARS) + ["\u20ac", "\U0001f600"], 20_000, 11)
     for t in TEXTS + extra + list(MONEY_CHARS):
         assert has_money_char(t) == (MONEY_CHAR_RX.search(t) is not None), repr(t)
+
+
+def _normalize_reference(original: str):  # type: ignore[no-untyped-def]
+    """normalize() as it was: every non-ASCII occurrence handled in turn."""
+    from bot.matcher import normalize as nm
+
+    if original.isascii():
+        return nm.NormText(original, original)
+    edits: list[tuple[int, str]] = []
+    for m in nm._NON_ASCII.finditer(original):
+        folded = nm._fold_char(m.group())
+        if folded is None:
+            return nm._normalize_slow(original)
+        if folded != m.group():
+            edits.append((m.start(), folded))
+    if not edits:
+        return nm.NormText(original, original)
+    return nm._apply_edits(original, edits)
+
+
+def test_normalize_finds_edits_per_character() -> None:
+    # normalize/normalize_unless_plain look up each distinct non-ASCII character once and
+    # find the occurrences of folding ones with str.find.
+    from bot.matcher.normalize import is_plain, normalize, normalize_unless_plain
+
+    alphabet = list("ab .’“—…\u00a0\u200b\u00ad\ufb01\u2122\u00b2\u0301\u0130\u212a\u017fé") + ["Ａ", "ｘ"]
+    for t in TEXTS + _fuzz(alphabet, 20_000, 17):
+        want = _normalize_reference(t)
+        plain = is_plain(t)
+        got = normalize_unless_plain(t)
+        if plain:
+            assert got is None and want.text == t and want.segments is None, repr(t)
+        else:
+            assert got == want, repr(t)
+        assert normalize(t) == want, repr(t)

@@ -18,7 +18,7 @@ from bot.matcher.events import (
     find_hits,
 )
 from bot.matcher.names import Run, is_org_like, runs
-from bot.matcher.normalize import NormText, is_plain, normalize
+from bot.matcher.normalize import NormText, normalize_unless_plain
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import find_round
 from bot.matcher.tokens import (
@@ -210,15 +210,14 @@ class _FieldView:
         self.name = name
         self.watch = watch
         self.vocab = vocab
-        if original.isascii() or is_plain(original):
+        norm = normalize_unless_plain(original)
+        self.norm: NormText | None = norm
+        if norm is None:
             # normalize() is the identity on such text (and safe_lower accepts it); build
             # no NormText: evidence offsets map one to one.
-            self.norm: NormText | None = None
             self.text = original
             self.low: str | None = original.lower()  # safe_lower(text) == text.lower() here
         else:
-            norm = normalize(original)
-            self.norm = norm
             self.text = norm.text
             self.low = safe_lower(norm.text)
         self._bits: int | None = None
