@@ -178,7 +178,8 @@ def test_word_bits_answer_the_word_set_questions() -> None:
 
     classify = importlib.import_module("bot.matcher.classify")
     m = classify.Matcher(load_watchlist(default_watchlist_path()))
-    ai_first = {w for w in m._vocab if m._vocab[w] & classify._AI_FIRST_BIT}
+    ai_first = {w for w in m._vocab
+                if m._vocab[w] & classify._AI_FIRST_BIT and not w.endswith(("'s", "’s"))}
     want_ai_first = {
         w for e in m.watchlist.entries if e.ai_first for s in e.spellings()
         for w in word_set(s.split()[0])
@@ -336,3 +337,19 @@ def test_normalize_finds_edits_per_character() -> None:
         else:
             assert got == want, repr(t)
         assert normalize(t) == want, repr(t)
+
+
+def test_word_bits_with_possessives_matches_word_lookup() -> None:
+    # word_bits looks tokens up with their trailing "'s" (tokens.with_possessives).
+    from bot.matcher.tokens import with_possessives, word_bits
+
+    table = {"ab": 1, "b": 2, "a.b": 4, "it": 8, "s": 16, "ab'": 32}
+    full = with_possessives(table)
+    extra = _fuzz(list("ab.'’ s,()-/\t") + ["'s", "’s", "it's", "ab's's", "a.b’s"], 30_000, 23)
+    for t in TEXTS + extra:
+        want = 0
+        for w in words_of_lower(t.lower()):
+            want |= table.get(w, 0)
+        assert word_bits(t.lower(), full) == want, repr(t)
+    with pytest.raises(ValueError):
+        with_possessives({"x's": 1})

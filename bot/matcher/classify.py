@@ -26,6 +26,7 @@ from bot.matcher.tokens import (
     _trie,
     has_money_char,
     safe_lower,
+    with_possessives,
     word_bits,
     word_set,
 )
@@ -193,7 +194,7 @@ def _vocab(ai_first_words: frozenset[object] = frozenset()) -> dict[str, int]:
         for w in words:
             if isinstance(w, str):
                 table[w] = table.get(w, 0) | flag
-    return table
+    return with_possessives(table)
 
 
 _VOCAB = _vocab()

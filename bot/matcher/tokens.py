@@ -52,14 +52,30 @@ def words_of_lower(low: str) -> set[str]:
     return set(_word_text(low).split())
 
 
+def with_possessives(table: dict[str, int]) -> dict[str, int]:
+    """``table`` plus each word's possessives ("x's", "x’s") mapped to the word's value: the
+    table ``word_bits`` needs."""
+    out = dict(table)
+    for w, value in table.items():
+        if w.endswith(_POSS):
+            raise ValueError(f"not a word (words_of_lower drops a trailing 's): {w!r}")
+        for suffix in _POSS:
+            out[w + suffix] = value
+    return out
+
+
 def word_bits(low: str, table: dict[str, int]) -> int:
-    """The OR of ``table[w]`` over the words ``w`` of ``words_of_lower(low)`` in ``table``.
+    """The OR of ``table[w]`` over the words ``w`` of ``words_of_lower(low)`` in ``table``,
+    for a ``table`` built by ``with_possessives``.
 
     One pass answers every vocabulary question a caller has (which word lists the text
     touches), instead of building the whole word set and intersecting it list by list.
+    Tokens keep their trailing "'s": no table word ends in one, so a token "x's" is in the
+    table exactly when its word "x" is, with x's value -- which saves the substitution
+    that deletes it (a regex pass over every text holding an apostrophe).
     """
     bits = 0
-    for w in table.keys() & _word_text(low).split():
+    for w in table.keys() & _EDGE.sub("", low.replace("-", " ").replace("/", " ")).split():
         bits |= table[w]
     return bits
 
