@@ -53,12 +53,13 @@ def words_of_lower(low: str) -> set[str]:
 
 
 def with_possessives(table: dict[str, int]) -> dict[str, int]:
-    """``table`` plus each word's possessives ("x's", "x’s") mapped to the word's value: the
-    table ``word_bits`` needs."""
-    out = dict(table)
+    """The table ``word_bits`` needs: each word's possessives ("x's", "x’s") mapped to the
+    word's value, and each word itself unless it ends in "'s" (no token's word can: one
+    trailing "'s" is always dropped, so only "x's's" reaches the word "x's")."""
+    out: dict[str, int] = {}
     for w, value in table.items():
-        if w.endswith(_POSS):
-            raise ValueError(f"not a word (words_of_lower drops a trailing 's): {w!r}")
+        if not w.endswith(_POSS):
+            out[w] = value
         for suffix in _POSS:
             out[w + suffix] = value
     return out
@@ -70,9 +71,9 @@ def word_bits(low: str, table: dict[str, int]) -> int:
 
     One pass answers every vocabulary question a caller has (which word lists the text
     touches), instead of building the whole word set and intersecting it list by list.
-    Tokens keep their trailing "'s": no table word ends in one, so a token "x's" is in the
-    table exactly when its word "x" is, with x's value -- which saves the substitution
-    that deletes it (a regex pass over every text holding an apostrophe).
+    Tokens keep their trailing "'s": the table maps a token "x's" to the value of its word
+    "x", which saves the substitution that deletes it (a regex pass over every text holding
+    an apostrophe).
     """
     bits = 0
     for w in table.keys() & _EDGE.sub("", low.replace("-", " ").replace("/", " ")).split():
