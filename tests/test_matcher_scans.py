@@ -220,7 +220,8 @@ def test_word_bits_answer_the_word_set_questions() -> None:
 
     classify = importlib.import_module("bot.matcher.classify")
     m = classify.Matcher(load_watchlist(default_watchlist_path()))
-    ai_first = {w for w in m._vocab if m._vocab[w] & classify._AI_FIRST_BIT}
+    ai_first = {w for w in m._vocab
+                if m._vocab[w] & classify._AI_FIRST_BIT and not w.endswith(("'s", "’s"))}
     want_ai_first = {
         w for e in m.watchlist.entries if e.ai_first for s in e.spellings()
         for w in word_set(s.split()[0])
@@ -380,3 +381,62 @@ def test_party_word_tries_match_the_plain_alternations() -> None:
             lo = max(0, pos - 25)
             assert bool(parties._BEFORE_BLOCKERS.search(t, lo, pos)) == bool(
                 blockers.search(t, lo, pos)), (t, pos)
+
+
+def test_has_money_char_matches_regex() -> None:
+    from bot.matcher.tokens import MONEY_CHAR_RX, MONEY_CHARS, has_money_char
+
+    extra = _fuzz(list("ab $1.,é’") + list(MONEY_CHARS) + ["\u20ac", "\U0001f600"], 20_000, 11)
+    for t in TEXTS + extra + list(MONEY_CHARS):
+        assert has_money_char(t) == (MONEY_CHAR_RX.search(t) is not None), repr(t)
+
+
+def _normalize_reference(original: str):  # type: ignore[no-untyped-def]
+    """normalize() as it was: every non-ASCII occurrence handled in turn."""
+    from bot.matcher import normalize as nm
+
+    if original.isascii():
+        return nm.NormText(original, original)
+    edits: list[tuple[int, str]] = []
+    for m in nm._NON_ASCII.finditer(original):
+        folded = nm._fold_char(m.group())
+        if folded is None:
+            return nm._normalize_slow(original)
+        if folded != m.group():
+            edits.append((m.start(), folded))
+    if not edits:
+        return nm.NormText(original, original)
+    return nm._apply_edits(original, edits)
+
+
+def test_normalize_finds_edits_per_character() -> None:
+    # normalize/normalize_unless_plain look up each distinct non-ASCII character once and
+    # find the occurrences of folding ones with str.find.
+    from bot.matcher.normalize import is_plain, normalize, normalize_unless_plain
+
+    alphabet = list("ab .’“—…\u00a0\u200b\u00ad\ufb01\u2122\u00b2\u0301\u0130\u212a\u017fé") + ["Ａ", "ｘ"]
+    for t in TEXTS + _fuzz(alphabet, 20_000, 17):
+        want = _normalize_reference(t)
+        plain = is_plain(t)
+        got = normalize_unless_plain(t)
+        if plain:
+            assert got is None and want.text == t and want.segments is None, repr(t)
+        else:
+            assert got == want, repr(t)
+        assert normalize(t) == want, repr(t)
+
+
+def test_word_bits_with_possessives_matches_word_lookup() -> None:
+    # word_bits looks tokens up with their trailing "'s" (tokens.with_possessives).
+    from bot.matcher.tokens import with_possessives, word_bits
+
+    # Words ending in "'s" ("it's", "b’s") are reached only through "it's's", "b’s’s".
+    table = {"ab": 1, "b": 2, "a.b": 4, "it": 8, "s": 16, "ab'": 32, "it's": 64, "b’s": 128}
+    full = with_possessives(table)
+    extra = _fuzz(list("ab.'’ s,()-/\t") + ["'s", "’s", "it's", "ab's's", "a.b’s", "b’s’s"],
+                  30_000, 23)
+    for t in TEXTS + extra:
+        want = 0
+        for w in words_of_lower(t.lower()):
+            want |= table.get(w, 0)
+        assert word_bits(t.lower(), full) == want, repr(t)

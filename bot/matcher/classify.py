@@ -18,14 +18,15 @@ from bot.matcher.events import (
     find_hits,
 )
 from bot.matcher.names import Run, is_org_like, runs
-from bot.matcher.normalize import NormText, is_plain, normalize
+from bot.matcher.normalize import NormText, normalize_unless_plain
 from bot.matcher.parties import Slots
 from bot.matcher.rounds import ROUND_STARTS, find_round
 from bot.matcher.tokens import (
-    MONEY_CHAR_RX,
     MONEY_WORDS,
     _trie,
+    has_money_char,
     safe_lower,
+    with_possessives,
     word_bits,
     word_set,
 )
@@ -201,7 +202,7 @@ def _vocab(ai_first_words: frozenset[object] = frozenset()) -> dict[str, int]:
         for w in words:
             if isinstance(w, str):
                 table[w] = table.get(w, 0) | flag
-    return table
+    return with_possessives(table)
 
 
 _VOCAB = _vocab()
@@ -218,15 +219,14 @@ class _FieldView:
         self.name = name
         self.watch = watch
         self.vocab = vocab
-        if original.isascii() or is_plain(original):
+        norm = normalize_unless_plain(original)
+        self.norm: NormText | None = norm
+        if norm is None:
             # normalize() is the identity on such text (and safe_lower accepts it); build
             # no NormText: evidence offsets map one to one.
-            self.norm: NormText | None = None
             self.text = original
             self.low: str | None = original.lower()  # safe_lower(text) == text.lower() here
         else:
-            norm = normalize(original)
-            self.norm = norm
             self.text = norm.text
             self.low = safe_lower(norm.text)
         self._bits: int | None = None
@@ -250,7 +250,7 @@ class _FieldView:
         if not text:
             return []
         bits = self.bits
-        money = bits & _MONEY_BIT != 0 or MONEY_CHAR_RX.search(text) is not None
+        money = bits & _MONEY_BIT != 0 or has_money_char(text)
         if not money and not bits & (TITLE_FIRST_BITS if self.name == "title" else SUMMARY_FIRST_BITS):
             return []  # find_hits' own first test, before the call
         return find_hits(text, self.name, bits, money, self.low)

@@ -90,21 +90,44 @@ def normalize(original: str) -> NormText:
     """NFKC-normalise ``original`` and drop Cf characters, keeping an offset map."""
     if original.isascii():
         return NormText(original, original)
+    return _normalize_chars(original, set(_NON_ASCII.findall(original)).difference(_PLAIN))
+
+
+def normalize_unless_plain(original: str) -> NormText | None:
+    """None when ``is_plain(original)``, else ``normalize(original)``: the same answers
+    from one scan of the text's non-ASCII characters instead of two."""
+    if original.isascii():
+        return None
+    new = set(_NON_ASCII.findall(original)).difference(_PLAIN)
+    return _normalize_chars(original, new) if new else None
+
+
+def _normalize_chars(original: str, new: set[str]) -> NormText:
+    """``normalize(original)`` given ``new``, the text's non-ASCII characters not in _PLAIN.
+
+    Characters in _PLAIN fold to themselves, so only the new ones can need an edit; each
+    folding character's occurrences are found with ``str.find`` (a C-level search), rather
+    than handling every non-ASCII occurrence (mostly typographic quotes) one by one.
+    """
     edits: list[tuple[int, str]] = []
     stable: list[str] = []
-    for m in _NON_ASCII.finditer(original):
-        c = m.group()
+    find = original.find
+    for c in new:
         folded = _fold_char(c)
         if folded is None:
             return _normalize_slow(original)
         if folded != c:
-            edits.append((m.start(), folded))
+            i = find(c)
+            while i >= 0:
+                edits.append((i, folded))
+                i = find(c, i + 1)
         elif c not in _UNSAFE:
             stable.append(c)
     if stable and len(_PLAIN) < _PLAIN_MAX:
         _PLAIN.update(stable)
     if not edits:
         return NormText(original, original)
+    edits.sort()  # by offset (offsets are distinct)
     return _apply_edits(original, edits)
 
 
