@@ -106,11 +106,6 @@ def has_money_char(text: str) -> bool:
             or "₪" in text)
 
 
-def has_money(text: str, words: frozenset[str] | set[str]) -> bool:
-    """Could ``text`` contain a money amount?"""
-    return has_money_char(text) or not words.isdisjoint(MONEY_WORDS)
-
-
 # ---- lowercase prefilters -----------------------------------------------------------------
 # Case-insensitive regexes (and case-sensitive ones, a fortiori) can only match an ASCII
 # letter where ``str.lower()`` yields that letter -- except for these four characters, which
