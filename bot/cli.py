@@ -85,11 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check_config(config: AppConfig) -> int:
+    from bot.matcher import load_watchlist
+
     s = config.settings
     where = str(config.path) if config.path else "built-in defaults"
+    try:
+        # `run` loads the watchlist at start-up: a broken one must fail here, not there.
+        watchlist = load_watchlist(config.watchlist_file)
+    except ConfigError as exc:
+        print(f"alliance-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     print(
         f"configuration OK ({where}): {len(s.sources)} sources, "
-        f"{len(s.subscriptions)} subscriptions, database {_db_kind(s.database_url)}"
+        f"{len(s.subscriptions)} subscriptions, {len(watchlist)} watchlist organisations, "
+        f"database {_db_kind(s.database_url)}"
     )
     return EXIT_OK
 

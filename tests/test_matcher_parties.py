@@ -61,3 +61,28 @@ def test_watchlist_file_loads() -> None:
     assert len(WATCH) >= 150
     assert WATCH.resolve("NVDA") == "Nvidia"
     assert WATCH.resolve("Facebook") == "Meta"
+
+
+def test_watchlist_file_with_an_empty_alias_is_a_config_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # It used to load, then crash the Matcher at start-up (an IndexError on the empty spelling).
+    import pytest
+
+    from bot.errors import ConfigError
+
+    path = tmp_path / "watchlist.toml"
+    path.write_text('[[org]]\nname = "Acme AI"\naliases = ["Acme", " "]\nkind = "lab"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_watchlist(path)
+    assert "aliases must not be empty strings" in str(err.value)
+    assert "org[0]" in str(err.value)
+
+
+def test_matcher_tolerates_a_blank_spelling_built_in_code() -> None:
+    # Watchlist values built in code skip the file validation; the Matcher must still start.
+    from bot.matcher.watchlist import WatchEntry
+
+    w = Watchlist((WatchEntry("Acme AI", ("",), "lab"),))
+    assert [h.start for h in w.find_all("Acme AI and others")] == [0]
+    m = classify("Acme AI raises $5M seed round", matcher=Matcher(w))
+    assert m.parties == ("Acme AI",)
+    assert all(e.quote for e in m.evidence)

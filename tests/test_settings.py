@@ -100,8 +100,15 @@ def test_duplicate_source_names(tmp_path: Path) -> None:
 
 def test_check_config_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = write(tmp_path, '[[sources]]\nname="A"\nurl="https://a.example/feed"\n')
+    # The watchlist the config names (watchlist.toml beside it) is checked too.
+    assert main(["--config", str(good), "check-config"]) == 2
+    assert "watchlist file not found" in capsys.readouterr().err
+    (tmp_path / "watchlist.toml").write_text('[[org]]\nname = "Acme AI"\naliases = [""]\n')
+    assert main(["--config", str(good), "check-config"]) == 2
+    assert "org[0]" in capsys.readouterr().err
+    (tmp_path / "watchlist.toml").write_text('[[org]]\nname = "Acme AI"\naliases = ["Acme"]\n')
     assert main(["--config", str(good), "check-config"]) == 0
-    assert "configuration OK" in capsys.readouterr().out
+    assert "1 watchlist organisations" in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text('[poll]\ndefault_interval="1s"\n[fetch]\nper_host_limit=0\n')
     assert main(["--config", str(bad), "check-config"]) == 2

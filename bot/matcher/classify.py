@@ -195,13 +195,12 @@ _AI_BIT = _MONEY_BIT << 1
 _AI_FIRST_BIT = _MONEY_BIT << 2  # set by the Matcher, whose watchlist knows those words
 
 
-def _vocab(ai_first_words: frozenset[object] = frozenset()) -> dict[str, int]:
+def _vocab(ai_first_words: frozenset[str] = frozenset()) -> dict[str, int]:
     table = dict(GATE_WORD_BITS)
     for words, flag in ((MONEY_WORDS, _MONEY_BIT), (AI_WORDS, _AI_BIT),
                         (ai_first_words, _AI_FIRST_BIT)):
         for w in words:
-            if isinstance(w, str):
-                table[w] = table.get(w, 0) | flag
+            table[w] = table.get(w, 0) | flag
     return with_possessives(table)
 
 
@@ -349,10 +348,12 @@ class Matcher:
         self.watchlist = watchlist
         self._canon_cache: dict[str, str] = {}
         self._investor_cache: dict[str, bool] = {}
-        # First words (lowercased) of AI-first spellings: a cheap gate before the regex.
+        # One word (lowercased) of the first token of each AI-first spelling: a mention
+        # needs it, so it is a cheap gate before the watchlist regex.  ``min`` makes the pick
+        # deterministic when the token holds several words ("D-ID").
         ai_first_words = frozenset(
-            word_set(s.split()[0]) and next(iter(word_set(s.split()[0])))
-            for e in watchlist.entries if e.ai_first for s in e.spellings()
+            min(words) for e in watchlist.entries if e.ai_first for s in e.spellings()
+            if s.split() and (words := word_set(s.split()[0]))
         )
         self._vocab = _vocab(ai_first_words)
         self._no_summary = _FieldView("summary", "", watchlist, self._vocab)

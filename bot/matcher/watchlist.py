@@ -61,6 +61,8 @@ class Watchlist:
         by_folded: dict[str, WatchEntry] = {}
         for entry in self.entries:
             for s in entry.spellings():
+                if not s.strip():
+                    continue  # a blank spelling would "match" the empty string everywhere
                 by_spelling.setdefault(s, entry)
                 by_folded.setdefault(_fold(s), entry)
         object.__setattr__(self, "_by_spelling", by_spelling)
@@ -211,6 +213,10 @@ def parse_watchlist(data: dict[str, object], *, source: str = "watchlist") -> Wa
             continue
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             errors.append((key, "aliases must be a list of strings"))
+            continue
+        if any(not a.strip() for a in aliases):
+            # An empty spelling would match nothing and can only be a typo.
+            errors.append((key, "aliases must not be empty strings"))
             continue
         if kind not in KINDS:
             errors.append((key, f"kind must be one of {', '.join(KINDS)}"))
