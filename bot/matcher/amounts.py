@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.matcher.tokens import _trie
+from bot.matcher.tokens import trie_pattern
 from bot.types import Amount
 
 # Currency marks written before the number.  Longest first: "US$" before "$".
@@ -54,7 +54,7 @@ def _alt(words: list[str]) -> str:
     character instead of trying every word (no two words differ only in case, so this
     holds under IGNORECASE too).
     """
-    return _trie(words)
+    return trie_pattern(words)
 
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"

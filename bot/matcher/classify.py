@@ -23,9 +23,9 @@ from bot.matcher.parties import Slots
 from bot.matcher.rounds import ROUND_STARTS, find_round
 from bot.matcher.tokens import (
     MONEY_WORDS,
-    _trie,
     has_money_char,
     safe_lower,
+    trie_pattern,
     with_possessives,
     word_bits,
     word_set,
@@ -106,7 +106,7 @@ _evidence: Callable[..., Evidence] = _fast_constructor(
 # lowercase copy over-approximates them) and _FUND_CLOSE, whose matches all hold whitespace
 # then "fund"/"funds" ending a word (_FUND_CLOSE_PRE: the regex runs only when that occurs).
 # One word-start scan of the safe lowercase copy (tokens.word_start_scanner's pattern, built
-# from tokens._trie with the literal captured) finds where any literal starts; each veto regex
+# from tokens.trie_pattern with the literal captured) finds where any literal starts; each veto regex
 # is tried only where one of its own literals does, instead of one scan per veto.  The same
 # pass lists where rounds.ROUND_STARTS literals start (key "round"): the title's round
 # stage is then looked for there, without a scan of its own.
@@ -135,7 +135,7 @@ _FUND_CLOSE_PRE = re.compile(r"\sfunds?(?![a-z])")
 # starting there is a prefix of it.  So the vetoes to try at an offset are those owning the
 # captured literal or one of its prefixes (precomputed per literal).
 _VETO_SCAN = re.compile(
-    r"[^a-z](?=(" + _trie(sorted({lit for lits in _VETO_STARTS.values() for lit in lits})) + "))"
+    r"[^a-z](?=(" + trie_pattern(sorted({lit for lits in _VETO_STARTS.values() for lit in lits})) + "))"
 )
 _VETOES_AT: dict[str, tuple[str, ...]] = {
     lit: tuple(key for key, lits in _VETO_STARTS.items() if any(lit.startswith(p) for p in lits))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.matcher.names import Run, is_org_like
-from bot.matcher.tokens import _trie
+from bot.matcher.tokens import trie_pattern
 
 # Words allowed between a subject and its verb ("Acme has reportedly raised").
 _FILLER = re.compile(
@@ -29,12 +29,12 @@ _STOP_WORDS = (
     "which", "who", "while", "but", "about", "by", "via", "despite", "because", "since",
     "following", "than", "its", "their", "his", "her",
 )
-# The word lists of _STOPPER and _BEFORE_BLOCKERS are character tries (tokens._trie): the
+# The word lists of _STOPPER and _BEFORE_BLOCKERS are character tries (tokens.trie_pattern): the
 # engine follows one branch per letter instead of trying every word at each word start.
 # Callers read only where a match starts (or whether there is one), which the order the
 # words are tried in cannot change.
 _STOPPER = re.compile(
-    r"[,;:!?()—–|]|\s-\s|\b(?:" + _trie(list(_STOP_WORDS)) + r")\b", re.IGNORECASE
+    r"[,;:!?()—–|]|\s-\s|\b(?:" + trie_pattern(list(_STOP_WORDS)) + r")\b", re.IGNORECASE
 )
 # The longest _STOPPER match, plus the character after it that its closing "\b" reads: a
 # search with ``endpos`` k + _STOPPER_READ finds exactly the matches that start by offset k.
@@ -53,7 +53,7 @@ _BLOCKERS = (
     "under", "via", "founded by", "backed by", "alum", "alums", "vet", "vets", "veteran",
     "veterans", "ex",
 )
-_BEFORE_BLOCKERS = re.compile(r"(?i:\b(?:" + _trie(list(_BLOCKERS)) + r")\s+(?:\S+\s+){0,1}$)")
+_BEFORE_BLOCKERS = re.compile(r"(?i:\b(?:" + trie_pattern(list(_BLOCKERS)) + r")\s+(?:\S+\s+){0,1}$)")
 _INVESTOR_INTRO = re.compile(
     r"(?i:\b(?:co-led by|led by|from|backed by|with participation from|participation from|"
     r"including|investors include|joined by)\s+)(?:the\s+)?"

@@ -190,7 +190,7 @@ def find_iter(regex: re.Pattern[str], text: str, starts: list[int]) -> list[re.M
 # safe_lower refuses them.)  One regex finds them all in a single C-level pass: it matches
 # the character *before* each such offset (the text is padded with one space), so the
 # engine only stops at non-letters, and it consumes one character, so no offset is skipped.
-def _trie(words: list[str]) -> str:
+def trie_pattern(words: list[str]) -> str:
     root: dict[str, Any] = {}
     for w in words:
         node = root
@@ -214,7 +214,7 @@ def word_start_scanner(literals: tuple[str, ...]) -> re.Pattern[str]:
     for lit in literals:
         if not ("a" <= lit[:1] <= "z"):
             raise ValueError(f"literal must start with a lowercase ASCII letter: {lit!r}")
-    return re.compile(r"[^a-z](?=" + _trie(sorted(set(literals))) + ")")
+    return re.compile(r"[^a-z](?=" + trie_pattern(sorted(set(literals))) + ")")
 
 
 def word_starts(scanner: re.Pattern[str], low: str) -> list[int]:
