@@ -191,6 +191,12 @@ def find_iter(regex: re.Pattern[str], text: str, starts: list[int]) -> list[re.M
 # the character *before* each such offset (the text is padded with one space), so the
 # engine only stops at non-letters, and it consumes one character, so no offset is skipped.
 def trie_pattern(words: list[str]) -> str:
+    """A regex alternation of ``words`` as a character trie (escaped, no group).
+
+    At an offset the engine follows one branch per character instead of trying each word,
+    and every branch tries its continuation before ending, so the longest word matching
+    there wins, as in a longest-first alternation.
+    """
     root: dict[str, Any] = {}
     for w in words:
         node = root
