@@ -94,3 +94,56 @@ def test_amount_is_the_raise_not_the_valuation() -> None:
     assert m.amount is not None and m.amount.value == 300_000_000
     m = classify("AI startup Zentrix hits $5B valuation")
     assert m.events == ("funding",) and m.amount is None
+
+
+# Phrasings found missing on the clustering corpus (a second, independently labelled set of
+# real stories), written here in our own words.
+@pytest.mark.parametrize(
+    ("title", "events", "parties"),
+    [
+        # a partnership ending is partnership news, whatever the verb
+        ("Quorvia Exits Zentrix AI Deal After Licensing Row", {"partnership"}, ("Quorvia", "Zentrix")),
+        ("Quorvia quits its AI chip pact with Zentrix", {"partnership"}, None),
+        ("Quorvia backs out of AI cloud contract with Zentrix", {"partnership"}, None),
+        # valuation talk is funding news (the label guide: "in talks", "seeks a valuation")
+        ("AI startup Zentrix eyes $8B valuation in new talks", {"funding"}, ("Zentrix",)),
+        ("Zentrix targeting a $2B+ post-money valuation for its AI agents", {"funding"}, None),
+        # money from a named investor
+        ("AI lab Zentrix confirms ‘major’ investment from Quorvia", {"funding"}, ("Zentrix", "Quorvia")),
+        ("Zentrix AI taps a credit line from Quorvia Bank", {"funding"}, None),
+        # a joint deal written as a possessive pair
+        ("Inside Quorvia and Zentrix’s AI chip deal", {"partnership"}, ("Quorvia", "Zentrix")),
+        # an acquisition hedged with an adverb
+        ("Quorvia strikes a deal to possibly buy AI startup Zentrix", {"acquisition"}, None),
+        # a share of a company is a stake (funding), not a takeover
+        # (by a company, not a VC firm: a strategic investment, so partnership news too)
+        ("Quorvia to acquire 49 percent of AI startup Zentrix", {"funding", "partnership"}, None),
+        # partners enlisted
+        ("Zentrix ropes in Quorvia and Nexaro to build AI chips", {"partnership"}, None),
+    ],
+)
+def test_phrasings_beyond_the_dev_set(title: str, events: set[str], parties: tuple[str, ...] | None) -> None:
+    m = classify(title)
+    assert set(m.events) == events, m.signals
+    if parties is not None:
+        assert set(m.parties) == set(parties), m.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Google launches a protocol for agent-driven purchases",  # "purchases" as a noun
+        "Zentrix founder wants to merge machines and minds",  # not two companies merging
+        "Quorvia to acquire a minority stake in AI startup Zentrix",  # a stake is no takeover
+    ],
+)
+def test_not_an_acquisition(title: str) -> None:
+    assert "acquisition" not in classify(title).events
+
+
+def test_a_dropped_hit_leaves_no_parties() -> None:
+    # "AI Deal" alone (kind-deal) finds one party and is dropped (it needs two); the ending
+    # rule keeps the pair in reading order, subject first.
+    m = classify("Quorvia Exits Zentrix AI Deal After Licensing Row")
+    assert "drop:partnership:kind-deal:parties" in m.signals
+    assert m.parties == ("Quorvia", "Zentrix")

@@ -52,6 +52,12 @@ _STOCK = [
     "Content, distribution, cloud, chip, GPU, API and defense contracts with the Pentagon",
     "Foo pours $1B into Bar; puts $2B in Baz; tie-up with Qux; alliance with Zed",
     "İstanbul startup ſeed round with Kelvin K; Straße deal; café partnership",
+    "Foo exits Bar deal; quits the pact; backs out of its contract; abandoned the alliance",
+    "Zed eyes $3B valuation, targeting a $4B+ post-money valuation; eyeing $2B valuation",
+    "Qux lands investment from Wib; backing from Vex; line of credit and credit line",
+    "Pod and Nib's chip deal; Foo and Bar Labs' partnership; deal to maybe buy Baz, offer to quickly acquire Zed",
+    "Foo ropes in Bar, roped in Baz, enlists Qux; to acquire 49 percent of Vex; buys 20% stake in Wib",
+    "Foo and Bar to merge; plans to merge with Baz; to merge operations; wants to merge ideas",
 ]
 
 

@@ -455,16 +455,18 @@ class Matcher:
             if h.rule.role == "raise" and self._only_prices(h, view):
                 signals.append(f"drop:{h.rule.signal}:price")
                 continue
+            # A dropped hit must not leave the parties it did find behind: remember where
+            # each list ended, and cut them back on a drop.
+            marks = len(parties.raisers), len(parties.investors), len(parties.others)
             names = self._hit_parties(h, view, parties)
-            if names is None:
-                signals.append(f"drop:{h.rule.signal}")
-                continue
             need = h.rule.min_parties or (1 if h.rule.strength == "medium" else 0)
             if h.field == "summary":
                 # Summaries talk about deals in general; require named organisations.
                 need = max(need, 2 if h.rule.event == "partnership" else 1)
-            if len(set(names)) < need:
-                signals.append(f"drop:{h.rule.signal}:parties")
+            if names is None or len(set(names)) < need:
+                signals.append(f"drop:{h.rule.signal}" if names is None
+                               else f"drop:{h.rule.signal}:parties")
+                del parties.raisers[marks[0]:], parties.investors[marks[1]:], parties.others[marks[2]:]
                 continue
             kept.append(h)
             signals.append(h.rule.signal)

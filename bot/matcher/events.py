@@ -80,10 +80,12 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "funding:raises-series": _gate('RAISEV', 'series seed preseed pre'),
     "funding:invests-in": _gate('invests invested investing invest pours poured puts put'),
     "funding:investment-in": _gate('investment stake'),
+    "funding:investment-from": _gate('investment investments backing funding financing capital', 'from'),
     "funding:backs": _gate('backs'),
-    "funding:stake": _gate('stake'),
+    "funding:stake": _gate('stake percent'),
     "funding:leads-round": _gate('leads led lead', 'round series seed investment raise funding'),
-    "funding:valuation": _gate('hits reaches leaps jumps soars climbs valued nears at near seeks seeking'),
+    "funding:valuation": _gate('hits reaches leaps jumps soars climbs valued nears at near seeks seeking '
+                               'eyes eyeing targets targeting'),
     "funding:valuation-change": _gate('valuation'),
     "funding:unicorn": _gate('unicorn'),
     "partnership:partners-with": _gate('partner partners partnered partnering', 'with'),
@@ -105,7 +107,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:expand-ties": _gate('ties relationship partnership partnerships collaboration alliance'),
     "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance'),
     "partnership:as-partner": _gate('partner', 'as'),
-    "partnership:taps": _gate('taps tap'),
+    "partnership:taps": _gate('taps tap ropes roped enlists enlisted'),
     "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce', 'and'),
     "partnership:commits": _gate('commit commits committed'),
     "partnership:with-deal": _gate('deal partnership tie pact agreement', 'with'),
@@ -150,7 +152,7 @@ RULES: tuple[Rule, ...] = (
     Rule("funding:round-noun", "funding",
          _r(r"(?i:\b(?:funding round|seed round|seed funding|series [a-h] (?:round|funding|extension)|"
             r"pre-?seed (?:round|funding)|financing round|venture round|fundraising round|growth round|"
-            r"bridge round|debt financing|credit facility|new funding|fresh funding|new investment|"
+            r"bridge round|debt financing|credit facility|credit line|line of credit|new funding|fresh funding|new investment|"
             r"new cash|fresh capital|new capital|secures? backing|lands? backing|gets? backing)\b)"),
          "medium", False, "raise"),
     Rule("funding:raises-series", "funding",
@@ -166,11 +168,19 @@ RULES: tuple[Rule, ...] = (
             r"|(?i:\b(?:makes?|made|leads?|led|announces?|closes?) (?:its |a |an )?(?:\w+ ){0,2}investment\b)"
             r"|(?i:\binvestment (?:in|into)\b)"),
          "medium", False, "investment-noun"),
+    Rule("funding:investment-from", "funding",
+         # The match stops before "from", so the investors are read after it (investors_after).
+         _r(r"(?i:\b(?:investments?|backing|funding|financing|capital))"
+            r"(?=\s+(?i:from)\s+(?:the\s+)?(?:[A-Z]|[a-z]{1,4}[A-Z]))"),
+         "medium", False, "raise"),
     Rule("funding:backs", "funding",
-         _r(r"(?i:\bbacks)\s+(?:[a-z][\w-]*\s+){0,4}(?=[A-Z])"), "medium", False, "investor-subject"),
+         _r(r"(?i:\bbacks)(?!\s+(?i:out|away|down|off)\b)\s+(?:[a-z][\w-]*\s+){0,4}(?=[A-Z])"),
+         "medium", False, "investor-subject"),
     Rule("funding:stake", "funding",
          _r(r"(?i:\b(?:takes?|taking|took|to take|buys?|bought|acquires?|acquired|picks? up)\s+"
-            r"(?:an? |its |\d+% |minority |equity |\w+ ){0,3}stake\s+in\b|\bequity stake in\b)"),
+            r"(?:an? |its |\d+% |minority |equity |\w+ ){0,3}stake\s+in\b|\bequity stake in\b|"
+            r"\b(?:takes?|taking|took|to take|buys?|bought|to buy|acquires?|acquired|to acquire|picks? up)\s+"
+            r"(?:an? )?\d+(?:\.\d+)?\s?(?:%|percent)\s+(?:stake\s+)?(?:of|in)\b)"),
          "medium", False, "investor-subject"),
     Rule("funding:leads-round", "funding",
          _r(rf"(?i:\b(?:leads|led|co-leads|co-led)\s+(?:an? |the |its )?)(?:(?:{AMT})\s+)?"
@@ -179,7 +189,9 @@ RULES: tuple[Rule, ...] = (
     Rule("funding:valuation", "funding",
          _r(rf"(?i:\b(?:hits|reaches|leaps to|jumps to|soars to|climbs to|now valued at|valued at|"
             rf"nears|at|near|seeks|seeking)\s+(?:an? |almost |nearly |about |over |roughly )*)"
-            rf"(?:{AMT})\s*(?:\+\s*)?(?i:(?:post-money |pre-money )?valuation)?"),
+            rf"(?:{AMT})\s*(?:\+\s*)?(?i:(?:post-money |pre-money )?valuation)?"
+            rf"|(?i:\b(?:eyes|eyeing|targets|targeting)\s+(?:an? |almost |nearly |about |over |roughly )*)"
+            rf"(?:{AMT})\s*(?:\+\s*)?(?i:(?:post-money |pre-money )?valuation\b)"),
          "medium", False, "raise"),
     Rule("funding:valuation-change", "funding",
          _r(r"(?i:\b(?:doubled|doubles|tripled|triples|quadrupled|boosts?|ups) (?:its )?valuation\b)"),
@@ -221,7 +233,9 @@ RULES: tuple[Rule, ...] = (
             r"(?:the\s+)?(?=[A-Z0-9]|[a-z]{1,4}[A-Z])"),
          "strong", True, "pair", 2),
     Rule("partnership:pair-deal", "partnership",
-         _r(rf"\b{_NAME}-{_NAME}\s+(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"),
+         _r(rf"\b{_NAME}-{_NAME}\s+(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"
+            rf"|\b{_NAME}\s(?i:and)\s{_NAME}(?:\s{_NAME})?{_Q}s?\s+(?:{_NAME}\s+)?"
+            r"(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"),
          "strong", False, "pair"),
     Rule("partnership:kind-deal", "partnership",
          _r(r"(?i:\b(?:licensing|licence|license|content|distribution|supply|compute|cloud|chip|"
@@ -253,7 +267,8 @@ RULES: tuple[Rule, ...] = (
     Rule("partnership:ends", "partnership",
          _r(r"(?i:\b(?:cuts? off|ends?|ending|ended|terminates?|terminated|scraps?|scrapped|"
             r"cancels?|cancell?ed|pulls? (?:out of|the plug on)|walks? away from|revok\w+|"
-            r"reviewing|reviews|suspends?|suspended|pauses?|paused)\s+(?:\S+\s+){0,5}?"
+            r"reviewing|reviews|suspends?|suspended|pauses?|paused|exits?|exited|exiting|quits?|"
+            r"backs? out of|backed out of|abandons?|abandoned)\s+(?:\S+\s+){0,5}?"
             r"(?:access|partnership|deal|contract|agreement|programs?|relationship|ties|alliance)\b)"),
          "strong", False, "pair", 2),
     Rule("partnership:as-partner", "partnership",
@@ -261,7 +276,8 @@ RULES: tuple[Rule, ...] = (
             r"technology |cloud )?partner\b)"),
          "strong", False, "pair"),
     Rule("partnership:taps", "partnership",
-         _r(r"(?i:\btaps?\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"), "medium", False, "pair"),
+         _r(r"(?i:\b(?:taps?|ropes in|roped in|enlists|enlisted)\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"),
+         "medium", False, "pair"),
     Rule("partnership:joint-launch", "partnership",
          _r(rf"{_NAME}\s(?i:and)\s{_NAMES}\s(?i:launch|launches|unveil|unveils|release|releases|"
             r"build|develop|co-develop|open|introduce|create|join|form|announce)\b"),
@@ -275,14 +291,17 @@ RULES: tuple[Rule, ...] = (
     Rule("acquisition:acquires", "acquisition",
          _r(r"(?i:\b(?:acquires|acquired|acquiring|to acquire|will acquire|buys|bought|to buy|"
             r"purchases|purchased|snaps up|snapped up|snatches up|snatched up|scoops up|scooped up|"
-            r"swallows|takes over|took over|nabs|nabbed|absorbs|absorbed)\b)"),
+            r"swallows|takes over|took over|nabs|nabbed|absorbs|absorbed)\b)"
+            r"(?!\s*(?:$|[.,;:!?)—–])|\s+(?:an?\s+|its\s+)?(?:\d+(?:\.\d+)?\s?(?:%|percent)|minority|stake)\b)"),
          "strong", True, "acq"),
     Rule("acquisition:noun", "acquisition",
          _r(r"(?i:\bacquisitions?\b(?!\s+(?:playbook|strategy|strategies|spree|binge|targets?|"
             r"appetite|machine|engine|costs?|and other))|\bacqui-?hires?\b|\btakeover\b|\bbuyout\b)"),
          "strong", False, "acq-noun"),
     Rule("acquisition:merge", "acquisition",
-         _r(r"(?i:\bmerg(?:es|ed|ing|e)\s+(?:with|into)\b|\bto merge\b|\bpost-merger\b|\bmergers?\b)"),
+         _r(r"(?i:\bmerg(?:es|ed|ing|e)\s+(?:with|into)\b|\bpost-merger\b|\bmergers?\b|"
+            r"\bto merge(?=\s*(?:$|[,.;:!?(—–]|\s-\s|(?:with|into|in|as|after|for|under|amid|by|to|"
+            r"operations|businesses|companies)\b)))"),
          "strong", False, "pair"),
     Rule("acquisition:sells-to", "acquisition",
          _r(rf"(?i:\b(?:sells|sold|to sell|selling)\s+){_NAMES}\s+(?i:to)\s+(?=[A-Z])"),
@@ -291,7 +310,8 @@ RULES: tuple[Rule, ...] = (
          _r(rf"(?<![\w-]){_NAME}\s+(?i:(?:to\s+|will\s+)?join(?:s|ing)?)\s+{_NAME}(?:\s{_NAME})?\s*(?:$|[,:;!?(—–]|\s-\s)"),
          "medium", False, "pair"),
     Rule("acquisition:deal-to-acquire", "acquisition",
-         _r(r"(?i:\b(?:deal|agreement|offer|bid|intent)\s+to\s+(?:acquire|buy|purchase|take over)\b)"),
+         _r(r"(?i:\b(?:deal|agreement|offer|bid|intent)\s+to\s+(?:[a-z]+ly\s+|maybe\s+|also\s+)?"
+            r"(?:acquire|buy|purchase|take over)\b)"),
          "strong", True, "acq"),
     Rule("acquisition:gets-acquired", "acquisition",
          _r(r"(?i:\b(?:gets|get|got|been|be|being|is|was)\s+acquired\b)"), "strong", False, "acq"),
@@ -331,13 +351,14 @@ _STARTS: dict[str, tuple[str, ...]] = {
     ),
     "funding:round-noun": (
         "funding round", "seed", "series", "pre", "financing round", "venture round",
-        "fundraising round", "growth round", "bridge round", "debt financing", "credit facility",
+        "fundraising round", "growth round", "bridge round", "debt financing", "credit facility", "credit line", "line of credit",
         "new ", "fresh ", "secure", "land", "get",
     ),
     "funding:invests-in": ("invest", "to invest", "will invest", "pour", "put"),
     "funding:leads-round": ("lead", "led", "co-le"),
     "funding:valuation": (
         "hit", "reach", "leap", "jump", "soar", "climb", "now valued", "valued", "near", "at", "seek",
+        "eye", "target",
     ),
     "partnership:announce-partnership": (
         "announce", "sign", "form", "strike", "struck", "expand", "deepen", "new", "strategic",
@@ -356,16 +377,18 @@ _STARTS: dict[str, tuple[str, ...]] = {
     ),
     "partnership:ends": (
         "cut", "end", "terminat", "scrap", "cancel", "pull", "walk", "revok", "review",
-        "suspend", "paus",
+        "suspend", "paus", "exit", "quit", "back", "abandon",
     ),
     "acquisition:acquires": (
         "acqui", "to acquire", "will acquire", "buys", "bought", "to buy", "purchase", "snap",
         "snatch", "scoop", "swallows", "takes over", "took over", "nab", "absorb",
     ),
     "funding:seeks-amount": ("seek",),
+    "funding:investment-from": ("investment", "backing", "funding", "financing", "capital"),
     "funding:backs": ("backs",),
     "funding:stake": (
-        "take", "taking", "took", "to take", "buy", "bought", "acquire", "pick", "equity stake",
+        "take", "taking", "took", "to take", "to buy", "buy", "bought", "to acquire", "acquire", "pick",
+        "equity stake",
     ),
     "funding:valuation-change": ("doubl", "tripl", "quadrupl", "boost", "ups"),
     "funding:unicorn": ("become",),
@@ -384,7 +407,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
         "expand", "deepen", "strengthen", "extend", "broaden", "renew", "boost",
     ),
     "partnership:as-partner": ("as ",),
-    "partnership:taps": ("tap",),
+    "partnership:taps": ("tap", "rope", "enlist"),
     "partnership:commits": ("commit",),
     "partnership:with-deal": ("with",),
     "acquisition:noun": ("acqui", "takeover", "buyout"),
@@ -474,12 +497,14 @@ class Hit(NamedTuple):
 # scan: (pattern, searched on " " + safe lowercase copy?  else on the text itself, how far
 # before the condition's first hit a match can start: a number of characters, or -1 for
 # "back to the previous space"; None: anywhere).
-#   pair-deal: "Name-Name deal" holds a hyphen, and no whitespace between its start and it.
+#   pair-deal: "Name-Name deal" holds a hyphen, and no whitespace between its start and it;
+#   "Name and Name's deal" holds whitespace, "and", whitespace, and no space between its
+#   start and that first whitespace.
 #   amount-round / amount-from start with an amount: AMT holds a digit, at most 5 characters
 #   ("U.S.$", "Rs. ") after the start of the amount.
 #   new-deal: a word-start literal, "-year", or an amount.
 _RULE_PRE: dict[str, tuple[re.Pattern[str], bool, int | None]] = {
-    "partnership:pair-deal": (re.compile("-"), False, -1),
+    "partnership:pair-deal": (re.compile(r"-|\s(?i:and)\s"), False, -1),
     "funding:amount-round": (re.compile(r"\d"), False, 6),
     "funding:amount-from": (re.compile(r"\d"), False, 6),
     "partnership:new-deal": (

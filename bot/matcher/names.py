@@ -21,7 +21,7 @@ _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 STOP: frozenset[str] = frozenset(
     """
     a an the and or but nor of to in on at by for from with without into onto over under
-    as about after before since amid among between via per vs versus than then
+    as about after before since amid among between via per vs versus than then inside
     is are was were be been being has have had do does did will would can could may might
     must should shall not no yes new now just also more most less least all any some
     this that these those its it it's their our your my his her we you they i he she
@@ -40,6 +40,7 @@ STOP: frozenset[str] = frozenset(
     goes go gives give offers offer helps help uses use using adds add
     entered enters enter reach reaches reached strikes struck seals sealed wins awarded forges
     forged nears renews extends deepens strengthens bets bet commits signed lands nabs
+    exits exit quits quit abandons eyes targets
     ipo ipos m&a vc vcs llm llms gpu gpus api apis saas
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs

@@ -14,7 +14,8 @@ _ROUND = re.compile(
     | (?P<series>series)[\s-](?P<letter>[A-H])(?:-?\d|\+)?(?![\w-])
     | (?P<seed>seed)(?:\s+(?:round|funding|financing|capital|investment|extension)|(?![\w-]))
     | (?P<strategic>strategic)\s+(?:investment|round|funding|financing|backing|stake)
-    | (?P<debt>debt|credit|loan)\s+(?:financing|funding|round|facility|raise)
+    | (?P<debt>debt|credit|loan)\s+(?:financing|funding|round|facility|raise|line)
+    | (?P<debt2>line)\s+of\s+credit
     | (?P<growth>growth)\s+(?:round|equity|funding|financing|investment)
     | (?P<bridge>bridge)\s+(?:round|funding|financing|loan)
     )
@@ -24,7 +25,7 @@ _ROUND = re.compile(
 
 
 # Every _ROUND match starts with one of these lowercase literals.
-ROUND_STARTS = ("pre", "series", "seed", "strategic", "debt", "credit", "loan", "growth", "bridge")
+ROUND_STARTS = ("pre", "series", "seed", "strategic", "debt", "credit", "loan", "growth", "bridge", "line")
 _ROUND_SCAN = word_start_scanner(ROUND_STARTS)
 
 
