@@ -120,6 +120,11 @@ def test_amount_is_the_raise_not_the_valuation() -> None:
         ("Quorvia to acquire 49 percent of AI startup Zentrix", {"funding", "partnership"}, None),
         # partners enlisted
         ("Zentrix ropes in Quorvia and Nexaro to build AI chips", {"partnership"}, None),
+        # a joint pledge by a list of companies
+        ("Zentrix, Quorvia, and Nexaro pledge $20 million for AI literacy", {"partnership"}, None),
+        # the label guide: a tender offer at a new valuation, or new shares sold, is funding
+        ("AI lab Zentrix plans employee tender offer at $90B valuation", {"funding"}, ("Zentrix",)),
+        ("Robotics startup Zentrix to sell up to $300M in new shares", {"funding"}, ("Zentrix",)),
     ],
 )
 def test_phrasings_beyond_the_dev_set(title: str, events: set[str], parties: tuple[str, ...] | None) -> None:
@@ -139,6 +144,19 @@ def test_phrasings_beyond_the_dev_set(title: str, events: set[str], parties: tup
 )
 def test_not_an_acquisition(title: str) -> None:
     assert "acquisition" not in classify(title).events
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Quorvia sold $2B of shares in AI chipmaker Zentrix",  # an investor selling a holding
+        "Quorvia launches tender offer for Zentrix shares",  # a takeover bid, not a round
+    ],
+)
+def test_share_sales_that_are_not_funding(title: str) -> None:
+    assert "funding" not in classify(title).events, classify(title).signals
+
+
 
 
 def test_a_dropped_hit_leaves_no_parties() -> None:

@@ -82,6 +82,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "funding:investment-in": _gate('investment stake'),
     "funding:investment-from": _gate('investment investments backing funding financing capital', 'from'),
     "funding:backs": _gate('backs'),
+    "funding:share-sale": _gate('tender secondary sale sell sells selling'),
     "funding:stake": _gate('stake percent'),
     "funding:leads-round": _gate('leads led lead', 'round series seed investment raise funding'),
     "funding:valuation": _gate('hits reaches leaps jumps soars climbs valued nears at near seeks seeking '
@@ -108,7 +109,8 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance'),
     "partnership:as-partner": _gate('partner', 'as'),
     "partnership:taps": _gate('taps tap ropes roped enlists enlisted'),
-    "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce', 'and'),
+    "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce '
+                                      'pledge commit', 'and'),
     "partnership:commits": _gate('commit commits committed'),
     "partnership:with-deal": _gate('deal partnership tie pact agreement', 'with'),
     "acquisition:acquires": _gate('acquires acquired acquiring acquire buys bought buy purchases purchased snaps snapped snatches snatched scoops scooped swallows takes took over nabs nabbed absorbs absorbed'),
@@ -172,6 +174,12 @@ RULES: tuple[Rule, ...] = (
          # The match stops before "from", so the investors are read after it (investors_after).
          _r(r"(?i:\b(?:investments?|backing|funding|financing|capital))"
             r"(?=\s+(?i:from)\s+(?:the\s+)?(?:[A-Z]|[a-z]{1,4}[A-Z]))"),
+         "medium", False, "raise"),
+    Rule("funding:share-sale", "funding",
+         _r(r"(?i:\btender offer\b)(?=.{0,40}(?i:valu))"
+            r"|(?i:\b(?:secondary (?:share |stock )?sale|share sale)\b)"
+            rf"|(?i:\b(?:sells?|selling|to sell)\s+{_QUANT})(?:{AMT})\s+"
+            r"(?i:(?:in|of|worth of)\s+(?:new\s+)?(?:shares|stock)\b)(?!\s+(?i:of|in)\b)"),
          "medium", False, "raise"),
     Rule("funding:backs", "funding",
          _r(r"(?i:\bbacks)(?!\s+(?i:out|away|down|off)\b)\s+(?:[a-z][\w-]*\s+){0,4}(?=[A-Z])"),
@@ -279,8 +287,8 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\b(?:taps?|ropes in|roped in|enlists|enlisted)\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"),
          "medium", False, "pair"),
     Rule("partnership:joint-launch", "partnership",
-         _r(rf"{_NAME}\s(?i:and)\s{_NAMES}\s(?i:launch|launches|unveil|unveils|release|releases|"
-            r"build|develop|co-develop|open|introduce|create|join|form|announce)\b"),
+         _r(rf"{_NAME},?\s(?i:and)\s{_NAMES}\s(?i:launch|launches|unveil|unveils|release|releases|"
+            r"build|develop|co-develop|open|introduce|create|join|form|announce|pledge|commit)\b"),
          "medium", False, "pair"),
     Rule("partnership:commits", "partnership",
          _r(rf"(?i:\bcommit(?:s|ted)?\s+{_QUANT})(?:{AMT})\s+(?i:to|in|for)\b"), "medium", False, "pair"),
