@@ -86,3 +86,20 @@ def test_matcher_tolerates_a_blank_spelling_built_in_code() -> None:
     m = classify("Acme AI raises $5M seed round", matcher=Matcher(w))
     assert m.parties == ("Acme AI",)
     assert all(e.quote for e in m.evidence)
+
+
+def test_hyphenated_pair_names_both_parties() -> None:
+    assert set(classify("Inside the Quorvia-Zentrix deal for AI chips").parties) == {"Quorvia", "Zentrix"}
+    # a hyphenated single name stays whole when one side is not a name
+    assert "Quorvia-based" not in classify("Quorvia-based Zentrix inks deal with Nexaro").parties
+
+
+def test_round_letters_numbers_and_purpose_clauses_are_not_parties() -> None:
+    m = classify("Zentrix uses AI to automate audits, scores $40M in Series B")
+    assert m.parties == ("Zentrix",)
+    m = classify("Zentrix raises $5M to bring AI agents to SMBs")
+    assert "SMBs" not in m.parties
+    m = classify("Quorvia signs Zentrix AI deal to Use Face Matching at borders")
+    assert set(m.parties) == {"Quorvia", "Zentrix"}, m.signals
+    m = classify("Nexaro partners with Zentrix on 131k-token context models")
+    assert "131k" not in m.parties

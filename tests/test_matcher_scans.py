@@ -258,10 +258,16 @@ def _object_after_reference(slots, pos, *, skip_prep=True, limit=70):  # type: i
     region = slots.text[pos : pos + limit]
     if skip_prep:
         m = parties._LEADING_PREP.match(region)
+        skipped = ""
         while m and m.end() > 0:
+            skipped = m.group()
             region = region[m.end() :]
             pos += m.end()
             m = parties._LEADING_PREP.match(region)
+        # "to" before a verb: a purpose clause, no object (parties.Slots.object_after)
+        if skipped.strip().lower() == "to" and region[:1].isalpha() \
+                and region.split(None, 1)[0].casefold() in names.STOP:
+            return None
     stop = parties._STOPPER.search(region)
     end = pos + (stop.start() if stop else len(region))
     for r in slots.runs:

@@ -315,6 +315,16 @@ def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
     return out
 
 
+def _split_pair(r: Run) -> list[Run]:
+    """"Apple-Alibaba" (as in "the Apple-Alibaba deal") names two parties: split it when
+    both sides look like organisations; any other run is returned as it is."""
+    left, dash, right = r.text.partition("-")
+    if not dash or "-" in right or not (is_org_like(left) and is_org_like(right)):
+        return [r]
+    cut = r.start + len(left)
+    return [Run(r.start, cut, left), Run(cut + 1, r.end, right)]
+
+
 def _run_start(r: Run) -> int:
     return r.start
 
@@ -591,6 +601,8 @@ class Matcher:
             else:
                 subj_runs = s.clause_subjects(h.start)
             inside = s.inside(h.start, h.end)
+            if h.rule.signal == "partnership:pair-deal":
+                inside = [p for r in inside for p in _split_pair(r)]
             obj = s.object_after(h.end)
             obj_runs = s.list_forward(obj) if obj else []
             for r in subj_runs + inside + obj_runs:

@@ -41,7 +41,7 @@ STOP: frozenset[str] = frozenset(
     entered enters enter reach reaches reached strikes struck seals sealed wins awarded forges
     forged nears renews extends deepens strengthens bets bet commits signed lands nabs
     exits exit quits quit abandons eyes targets
-    ipo ipos m&a vc vcs llm llms gpu gpus api apis saas
+    ipo ipos m&a vc vcs llm llms gpu gpus api apis saas smb smbs sme smes b2b b2c
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs
     startup startups company companies firm firms unicorn giant maker
@@ -127,6 +127,8 @@ def runs(text: str) -> list[Run]:
             name = _one_token_name(chunk)
             if name is not None:
                 start = m.start()
+                if len(name) == 1 and _round_letter(text, start):
+                    continue
                 out.append(_new_tuple(Run, (start, start + len(name), name)))
         else:
             _split_run(text, m.start(), chunk, out)
@@ -134,6 +136,7 @@ def runs(text: str) -> list[Run]:
 
 
 _HAS_SPACE = re.compile(r"\s").search
+_SERIES_BEFORE = re.compile(r"(?i:series)[\s-]$")
 # ``Run(a, b, c)`` without the NamedTuple's Python-level ``__new__`` (same tuple).
 _new_tuple = tuple.__new__
 
@@ -206,8 +209,13 @@ def _trim(raw: str) -> str:
 
 def _emit(text: str, start: int, end: int, out: list[Run]) -> None:
     trimmed = _trim(text[start:end])
-    if trimmed:
+    if trimmed and not (len(trimmed) == 1 and _round_letter(text, start)):
         out.append(Run(start, start + len(trimmed), trimmed))
+
+
+def _round_letter(text: str, start: int) -> bool:
+    """Is the one-letter token at ``start`` the "B" of "Series B" (a round, not a name)?"""
+    return _SERIES_BEFORE.search(text, max(0, start - 8), start) is not None
 
 
 def is_adjective_run(run: Run) -> bool:
@@ -231,6 +239,9 @@ def is_org_like(name: str) -> bool:
         return False  # "Llama AI model hosts", "Claude Opus"
     if len(toks) >= 2 and toks[0].casefold() in FIRST_NAMES and toks[-1][:1].isupper():
         return False  # "Sam Altman", "Mira Murati"
-    if name.isdigit():
-        return False
+    if name.isdigit() or _SCALED_NUMBER.match(name):
+        return False  # "2025", "131k", "10M": numbers, not names
     return True
+
+
+_SCALED_NUMBER = re.compile(r"\d+(?:[.,]\d+)?[kKmMbBtT]n?$")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.matcher.names import Run, is_org_like
+from bot.matcher.names import STOP, Run, is_org_like
 from bot.matcher.tokens import trie_pattern
 
 # Words allowed between a subject and its verb ("Acme has reportedly raised").
@@ -150,10 +150,18 @@ class Slots:
         region = self.text[pos : pos + limit]
         if skip_prep:
             m = _LEADING_PREP.match(region)
+            skipped = ""
             while m and m.end() > 0:
+                skipped = m.group()
                 region = region[m.end() :]
                 pos += m.end()
                 m = _LEADING_PREP.match(region)
+            if skipped.strip().lower() == "to" and region[:1].isalpha():
+                # "deal to Use Face Recognition": "to" before a verb starts a purpose clause,
+                # not an object ("sells Foo to Bar" reads its object elsewhere).
+                word = region.split(None, 1)[0].casefold()
+                if word in STOP:
+                    return None
         # The runs are in text order: the answer is the first org run from ``pos`` on, if it
         # starts inside the region and before the first stopper.  Find it first, then look for
         # a stopper only up to it (most of the region needs no scan).
