@@ -165,3 +165,19 @@ def test_a_dropped_hit_leaves_no_parties() -> None:
     m = classify("Quorvia Exits Zentrix AI Deal After Licensing Row")
     assert "drop:partnership:kind-deal:parties" in m.signals
     assert m.parties == ("Quorvia", "Zentrix")
+
+
+def test_summary_purchases_need_an_organisation() -> None:
+    # Personal blogs "buy" things all the time: no organisation after the verb, no takeover.
+    m = classify("Workshop notes", "So I bought some plywood and a new saw for the mast.")
+    assert "acquisition" not in m.events, m.signals
+    # A passive purchase names the buyer after "by".
+    m = classify("Zentrix update", "The AI startup Zentrix was acquired by Quorvia Systems for $40M.")
+    assert "acquisition" in m.events, m.signals
+    m = classify("Zentrix update", "Quorvia Systems acquired AI startup Zentrix for $40M.")
+    assert "acquisition" in m.events, m.signals
+
+
+def test_discourse_words_and_pronouns_are_not_parties() -> None:
+    m = classify("Notes", "Well, I've decided that Quorvia acquired Zentrix Labs for a reason.")
+    assert not {"Well", "I've"} & set(m.parties), m.parties

@@ -103,3 +103,11 @@ def test_round_letters_numbers_and_purpose_clauses_are_not_parties() -> None:
     assert set(m.parties) == {"Quorvia", "Zentrix"}, m.signals
     m = classify("Nexaro partners with Zentrix on 131k-token context models")
     assert "131k" not in m.parties
+
+
+def test_fields_of_work_are_not_organisations() -> None:
+    from bot.matcher.names import is_org_like
+
+    assert not is_org_like("Artificial Intelligence")
+    assert not is_org_like("Machine Learning")
+    assert is_org_like("Zentrix AI")

@@ -604,6 +604,13 @@ class Matcher:
             if h.rule.signal == "partnership:pair-deal":
                 inside = [p for r in inside for p in _split_pair(r)]
             obj = s.object_after(h.end)
+            if role == "acq" and h.field == "summary" and obj is None and not inside:
+                # A summary's "bought" / "acquired" with no organisation after it (or after
+                # "by": "was acquired by Foo") is someone buying things ("I bought some
+                # plywood"), not a takeover.
+                by = view.text[h.end : h.end + 4].lower()
+                if by != " by " or s.object_after(h.end + 4, skip_prep=False) is None:
+                    return None
             obj_runs = s.list_forward(obj) if obj else []
             for r in subj_runs + inside + obj_runs:
                 name = self._canon(r)

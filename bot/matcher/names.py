@@ -26,6 +26,8 @@ STOP: frozenset[str] = frozenset(
     must should shall not no yes new now just also more most less least all any some
     this that these those its it it's their our your my his her we you they i he she
     how why what when where who whom which whose while if
+    so well having again given during unless although though however meanwhile yet still
+    i i've i’ve i'd i’d i'm i’m i'll i’ll we've we’ve we'd we’d we're we’re you've you’ve
     says say said reports report reportedly sources source exclusive breaking update
     announces announce announced launches launch launched unveils unveil introduces
     raises raise raised raising secures secure secured lands land landed nabs grabs bags
@@ -100,6 +102,12 @@ FIRST_NAMES: frozenset[str] = frozenset(
     shane simon stephen steve steven sundar susan thomas tim tom tony travis vinod walter
     will william yann zoe kathy marissa sheryl arvind aravind ilya greg mira kai rene
     """.split()
+)
+
+# Fields of work written in title case ("Partnership with Artificial Intelligence").
+_FIELDS: frozenset[str] = frozenset(
+    ("ai", "artificial intelligence", "machine learning", "deep learning", "generative ai",
+     "computer vision", "robotics", "data science")
 )
 
 _HYPHEN_ADJ = re.compile(r"-(?:backed|based|owned|led|founded|funded|focused|powered|made|native)$")
@@ -228,7 +236,7 @@ def is_org_like(name: str) -> bool:
     folded = name.casefold()
     if len(name) < 2 and not name.isupper():
         return False
-    if folded in STOP or folded in PLACES or folded in PRODUCTS or folded == "ai":
+    if folded in STOP or folded in PLACES or folded in PRODUCTS or folded in _FIELDS:
         return False
     if _HYPHEN_ADJ.search(name):
         return False
