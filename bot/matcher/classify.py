@@ -184,6 +184,11 @@ _GENERIC_DEAL = frozenset(
 )
 _STRATEGIC_RULES = frozenset({"funding:invests-in", "funding:investment-in", "funding:stake"})
 _STRENGTH = {"strong": 0.85, "medium": 0.55}
+# A set of event types as bits; _EVENTS_OF[bits] lists them in EVENT_TYPES order.
+_EVENT_BIT: dict[str, int] = {e: 1 << i for i, e in enumerate(EVENT_TYPES)}
+_EVENTS_OF: tuple[tuple[EventType, ...], ...] = tuple(
+    tuple(e for e in EVENT_TYPES if bits & _EVENT_BIT[e]) for bits in range(1 << len(EVENT_TYPES))
+)
 
 
 # Every question asked of a field's words (any gate word?  which gates?  a money word?  an
@@ -392,24 +397,29 @@ class Matcher:
         found_vetoes, round_starts = _title_vetoes(title)
         kept = self._events(found_vetoes, title, summary, title_hits, summary_hits, parties,
                             signals)
-        found = {h.rule.event for h in kept}
-        if self._strategic(kept, parties):
-            # GUIDE: "Amazon invests $4B in Anthropic" is both funding and partnership.
-            found.add("partnership")
-            signals.append("partnership:strategic-investment")
-        events = tuple(e for e in EVENT_TYPES if e in found)
-        if not events:
+        if not kept:
+            # Every kept hit adds its event type (and only kept hits can make an investment
+            # strategic): no kept hit, no event.
             return _match(ai, (), (), None, None, 0.0, tuple(evidence), tuple(signals))
+        # One pass over the kept hits: their event types (as _EVENT_BIT bits), evidence and
+        # the probability that every one of them is wrong.
+        found = 0
+        miss = 1.0
         for h in kept:
+            rule = h.rule
+            found |= _EVENT_BIT[rule.event]
+            miss *= 1.0 - _STRENGTH[rule.strength]
             view = title if h.field == "title" else summary
-            evidence.append(view.evidence(h.rule.signal, h.start, h.end))
+            evidence.append(view.evidence(rule.signal, h.start, h.end))
+        strategic = self._strategic(kept, parties)
+        if strategic:
+            # GUIDE: "Amazon invests $4B in Anthropic" is both funding and partnership.
+            found |= _EVENT_BIT["partnership"]
+            signals.append("partnership:strategic-investment")
+        events = _EVENTS_OF[found]
 
         amount = self._amount(kept, title, summary, evidence, signals)
-        rnd = self._round(kept, events, parties, title, summary, round_starts, evidence, signals)
-        strengths = [_STRENGTH[h.rule.strength] for h in kept]
-        miss = 1.0
-        for s in strengths:
-            miss *= 1.0 - s
+        rnd = self._round(events, strategic, title, summary, round_starts, evidence, signals)
         confidence = (1.0 - miss) * (1.0 if ai else 0.9)
         return _match(
             ai, events, tuple(parties.ordered()), amount, rnd, min(confidence, 0.99),
@@ -664,10 +674,12 @@ class Matcher:
         evidence.append(view.evidence("amount", a.start, a.end))
         return a.amount()
 
-    def _round(self, kept: list[Hit], events: tuple[EventType, ...], parties: _Parties,
+    @staticmethod
+    def _round(events: tuple[EventType, ...], strategic: bool,
                title: _FieldView, summary: _FieldView, title_starts: list[int] | None,
                evidence: list[Evidence], signals: list[str]) -> str | None:
-        """``title_starts``: where round literals start in the title (``_title_vetoes``)."""
+        """``title_starts``: where round literals start in the title (``_title_vetoes``);
+        ``strategic``: what ``_strategic`` says of the story."""
         if "funding" not in events:
             return None
         for view, starts in ((title, title_starts), (summary, None)):
@@ -677,7 +689,7 @@ class Matcher:
                 signals.append("round")
                 evidence.append(view.evidence("round", a, b))
                 return label
-        if self._strategic(kept, parties):
+        if strategic:
             signals.append("round:strategic-investor")
             return "strategic"
         return None
