@@ -446,3 +446,35 @@ def test_word_bits_with_possessives_matches_word_lookup() -> None:
         for w in words_of_lower(t.lower()):
             want |= table.get(w, 0)
         assert word_bits(t.lower(), full) == want, repr(t)
+
+
+def test_only_prices_loop_matches_plain_version() -> None:
+    import importlib
+
+    from bot.matcher.watchlist import Watchlist
+
+    classify = importlib.import_module("bot.matcher.classify")
+    wl = Watchlist()
+    extra = ["Acme raises $20 a month", "Acme raises $5M and $20", "Acme raises $20 and $5M",
+             "Acme raises $299", "Acme raises $5M", "Acme raises funding"]
+    for t in TEXTS + extra:
+        view = classify._FieldView("title", t, wl)
+        for h in view.hits():
+            inside = [a for a in view.amounts if h.start <= a.start and a.end <= h.end + 2]
+            want = bool(inside) and all(amounts.is_bare_price(a) for a in inside)
+            assert classify.Matcher._only_prices(h, view) == want, t
+
+
+def test_events_of_bits_lists_event_types_in_order() -> None:
+    import importlib
+    from itertools import combinations
+
+    from bot.types import EVENT_TYPES
+
+    classify = importlib.import_module("bot.matcher.classify")
+    for n in range(len(EVENT_TYPES) + 1):
+        for found in combinations(EVENT_TYPES, n):
+            bits = 0
+            for e in found:
+                bits |= classify._EVENT_BIT[e]
+            assert classify._EVENTS_OF[bits] == tuple(e for e in EVENT_TYPES if e in found)

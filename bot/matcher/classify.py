@@ -469,33 +469,43 @@ class Matcher:
     def _keep(self, hits: list[Hit], view: _FieldView, vetoes: set[EventType],
               parties: _Parties, signals: list[str]) -> list[Hit]:
         kept: list[Hit] = []
+        raisers, investors, others = parties.raisers, parties.investors, parties.others
         for h in hits:
-            if h.rule.event in vetoes:
+            rule = h.rule
+            if rule.event in vetoes:
                 continue
-            if h.rule.role == "raise" and self._only_prices(h, view):
-                signals.append(f"drop:{h.rule.signal}:price")
+            if rule.role == "raise" and self._only_prices(h, view):
+                signals.append(f"drop:{rule.signal}:price")
                 continue
             # A dropped hit must not leave the parties it did find behind: remember where
             # each list ended, and cut them back on a drop.
-            marks = len(parties.raisers), len(parties.investors), len(parties.others)
+            marks = len(raisers), len(investors), len(others)
             names = self._hit_parties(h, view, parties)
-            need = h.rule.min_parties or (1 if h.rule.strength == "medium" else 0)
+            need = rule.min_parties or (1 if rule.strength == "medium" else 0)
             if h.field == "summary":
                 # Summaries talk about deals in general; require named organisations.
-                need = max(need, 2 if h.rule.event == "partnership" else 1)
+                need = max(need, 2 if rule.event == "partnership" else 1)
             if names is None or len(set(names)) < need:
-                signals.append(f"drop:{h.rule.signal}" if names is None
-                               else f"drop:{h.rule.signal}:parties")
-                del parties.raisers[marks[0]:], parties.investors[marks[1]:], parties.others[marks[2]:]
+                signals.append(f"drop:{rule.signal}" if names is None
+                               else f"drop:{rule.signal}:parties")
+                del raisers[marks[0]:], investors[marks[1]:], others[marks[2]:]
                 continue
             kept.append(h)
-            signals.append(h.rule.signal)
+            signals.append(rule.signal)
         return kept
 
     @staticmethod
     def _only_prices(h: Hit, view: _FieldView) -> bool:
-        inside = [a for a in view.amounts if h.start <= a.start and a.end <= h.end + 2]
-        return bool(inside) and all(is_bare_price(a) for a in inside)
+        """Some amount lies inside the hit (up to two characters past it), and every such
+        amount is a bare price.  (A plain loop: no list or generator per raise hit.)"""
+        start, end = h.start, h.end + 2
+        inside = False
+        for a in view.amounts:
+            if start <= a.start and a.end <= end:
+                if not is_bare_price(a):
+                    return False
+                inside = True
+        return inside
 
     @staticmethod
     def _vetoes(found: set[str], signals: list[str]) -> set[EventType]:
@@ -519,10 +529,10 @@ class Matcher:
         return out
 
     def _arbitrate(self, kept: list[Hit], parties: _Parties, signals: list[str]) -> list[Hit]:
-        has_acq = any(h.rule.event == "acquisition" and h.rule.strength == "strong" for h in kept)
-        if has_acq:
-            kept = [h for h in kept if h.rule.signal not in _GENERIC_DEAL]
-        # A corporate (non-VC) investor investing is a strategic investment: funding AND partnership.
+        for h in kept:
+            rule = h.rule
+            if rule.event == "acquisition" and rule.strength == "strong":
+                return [h for h in kept if h.rule.signal not in _GENERIC_DEAL]
         return kept
 
     # -- parties --------------------------------------------------------------------------
