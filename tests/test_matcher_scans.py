@@ -478,3 +478,26 @@ def test_events_of_bits_lists_event_types_in_order() -> None:
             for e in found:
                 bits |= classify._EVENT_BIT[e]
             assert classify._EVENTS_OF[bits] == tuple(e for e in EVENT_TYPES if e in found)
+
+
+def test_amount_first_char_lookahead_changes_no_match() -> None:
+    import re
+
+    # Currency prefixes, signs, digits and their case and folding variants (under the
+    # (?i:...) groups some rules wrap around AMT), glued into amount-like phrases.
+    pieces = ["US", "U.S.", "C", "CA", "A", "AU", "NZ", "HK", "S", "R", "MX", "Rs", "Rs.", "USD",
+              "EUR", "GBP", "CHF", "SEK", "NOK", "DKK", "INR", "JPY", "CNY", "RMB", "CAD", "AUD",
+              "$", "€", "£", "¥", "₹", "₩", "₪", "5", "12", "1,5", ".", "٣", " ", "+", "-", "M", "bn",
+              " million", " billion dollars", " crore", " deal", " round", " from Acme", " in",
+              " to", "raises ", "invests ", "commits ", "valued at ", "\u017f", "\u0131", "\u0130"]
+    extra = _fuzz(pieces + [p.lower() for p in pieces], 20_000, 17, 8)
+    for rule in events.RULES:
+        if events.AMT not in rule.regex.pattern:
+            continue
+        plain = re.compile(rule.regex.pattern.replace(events.AMT, f"(?:{events.AMT_PLAIN})"))
+        for t in TEXTS + extra:
+            assert _spans(rule.regex.finditer(t)) == _spans(plain.finditer(t)), (rule.signal, t)
+    plain_next = re.compile(events._AMOUNT_NEXT.pattern.replace(events.AMT, f"(?:{events.AMT_PLAIN})"))
+    for t in TEXTS + extra:
+        for i in range(0, len(t), 3):
+            assert bool(events._AMOUNT_NEXT.match(t, i)) == bool(plain_next.match(t, i)), t

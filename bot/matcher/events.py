@@ -21,13 +21,18 @@ from bot.types import EventType
 Strength = Literal["strong", "medium"]
 
 # An amount inside a trigger (amounts.py parses the value; this only has to locate it).
-AMT = (
+AMT_PLAIN = (
     r"(?:(?:US|U\.S\.|C|CA|A|AU|NZ|HK|S|R|MX)?\$|[€£¥₹₩₪]|Rs\.?\s?|"
     r"(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|INR|JPY|CNY|RMB|CAD|AUD)\s?)"
     r"\d[\d,.]*(?:\s?\+)?(?:[\s-]?(?:thousand|million|billion|trillion|crore|lakh|mn|bn|[kKmMbBtT])\b)?\+?"
     r"|\d[\d,.]*\s?(?:thousand|million|billion|trillion|crore|lakh)\s+"
     r"(?:dollars|euros|pounds|yen|yuan|rupees|francs|kronor|won)"
 )
+# Every AMT_PLAIN match starts with a currency prefix's first letter, a currency sign or a
+# digit (under an enclosing (?i:...) the class folds case exactly as the prefixes do).  Rules
+# led by an amount try it at every offset; this one-class lookahead rejects most offsets
+# before the engine walks AMT_PLAIN's two dozen alternatives there.  It changes no match.
+AMT = r"(?=[UCANHSRMEGDIJ$€£¥₹₩₪\d])(?:" + AMT_PLAIN + ")"
 _Q = "['’]"  # straight or typographic apostrophe
 _NAME = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)"
 _NAMES = rf"{_NAME}(?:\s{_NAME}){{0,3}}"
