@@ -8,6 +8,7 @@ operations; each is checked here against the straightforward version on many tex
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -93,7 +94,7 @@ def test_valuation_prefilter_on_the_lowercase_copy() -> None:
 
 
 def test_runs_split_matches_token_walk() -> None:
-    # _split_run reads tokens with str.split; the regex walk it replaced used \S+.
+    # _pieces reads tokens with str.split; the regex walk it replaced used \S+.
     import re
 
     for t in TEXTS:
@@ -501,3 +502,40 @@ def test_amount_first_char_lookahead_changes_no_match() -> None:
     for t in TEXTS + extra:
         for i in range(0, len(t), 3):
             assert bool(events._AMOUNT_NEXT.match(t, i)) == bool(plain_next.match(t, i)), t
+
+
+def test_runs_from_cached_chunk_pieces() -> None:
+    # runs() keeps each short chunk's pieces (names recur); the plain per-token walk it replaced.
+    def reference(text: str) -> list[names.Run]:
+        out: list[names.Run] = []
+
+        def emit(start: int, end: int) -> None:
+            trimmed = names._trim(text[start:end])
+            if trimmed and not (len(trimmed) == 1 and names._round_letter(text, start)):
+                out.append(names.Run(start, start + len(trimmed), trimmed))
+
+        for m in names._RUN.finditer(text):
+            piece: int | None = None
+            piece_end = 0
+            for tm in re.finditer(r"\S+", m.group()):
+                kind = names._token_kind(tm.group())
+                if kind >= names._STOP:
+                    if kind == names._STOP and piece is not None:
+                        emit(m.start() + piece, m.start() + piece_end)
+                        piece = None
+                    continue
+                if piece is None:
+                    piece = tm.start()
+                piece_end = tm.end()
+                if kind == names._BREAK:
+                    emit(m.start() + piece, m.start() + piece_end)
+                    piece = None
+            if piece is not None:
+                emit(m.start() + piece, m.start() + piece_end)
+        return out
+
+    extra = ["Series B for Acme", "Series A Of B", "Amazon's Ring and Sequoia-backed Foo Of",
+             "Foo Bar Baz Qux Quux Corge", "U.S. Department of Energy"]
+    for t in TEXTS + extra:
+        assert names.runs(t) == reference(t), t
+        assert names.runs(t) == reference(t), t  # second call: from the cache

@@ -130,26 +130,32 @@ def runs(text: str) -> list[Run]:
     out: list[Run] = []
     for m in _RUN.finditer(text):
         chunk = m.group()
-        if _HAS_SPACE(chunk) is None:
-            # One token (the common case): _split_run's walk and _emit, unrolled.
-            name = _one_token_name(chunk)
-            if name is not None:
-                start = m.start()
-                if len(name) == 1 and _round_letter(text, start):
-                    continue
-                out.append(_new_tuple(Run, (start, start + len(name), name)))
-        else:
-            _split_run(text, m.start(), chunk, out)
+        pieces = _PIECES.get(chunk)
+        if pieces is None:
+            pieces = _pieces(chunk)
+            if len(chunk.split()) <= _CACHED_TOKENS:
+                if len(_PIECES) > 20_000:
+                    _PIECES.clear()
+                _PIECES[chunk] = pieces
+        base = m.start()
+        for offset, name in pieces:
+            start = base + offset
+            if len(name) == 1 and _round_letter(text, start):
+                continue
+            out.append(_new_tuple(Run, (start, start + len(name), name)))
     return out
 
 
-_HAS_SPACE = re.compile(r"\s").search
 _SERIES_BEFORE = re.compile(r"(?i:series)[\s-]$")
 # ``Run(a, b, c)`` without the NamedTuple's Python-level ``__new__`` (same tuple).
 _new_tuple = tuple.__new__
+# The pieces of a chunk are a pure function of it: chunks of up to _CACHED_TOKENS tokens
+# (names, not title-case sentences) keep them, since names recur across stories.
+_PIECES: dict[str, tuple[tuple[int, str], ...]] = {}
+_CACHED_TOKENS = 4
 
 
-# Token kinds for _split_run (a pure function of the token, cached: names recur across stories).
+# Token kinds for _pieces (a pure function of the token, cached: names recur across stories).
 _NORMAL, _BREAK, _STOP, _OF_DE = 0, 1, 2, 3
 
 
@@ -165,18 +171,12 @@ def _token_kind(tok: str) -> int:
     return _NORMAL
 
 
-@lru_cache(maxsize=8192)
-def _one_token_name(tok: str) -> str | None:
-    """The run a one-token chunk yields (what _emit keeps of it), or None (a stop word)."""
-    if _token_kind(tok) >= _STOP:
-        return None
-    return _trim(tok) or None
-
-
-def _split_run(text: str, base: int, chunk: str, out: list[Run]) -> None:
+def _pieces(chunk: str) -> tuple[tuple[int, str], ...]:
+    """The runs of one _RUN chunk as (offset in chunk, name), before the "Series B" check."""
     # Walk tokens; a stop word (or a possessive token that is a place) ends the current piece.
     # A _RUN chunk is tokens joined by single whitespace characters, so ``split`` yields
     # them and their offsets follow from their lengths.
+    out: list[tuple[int, str]] = []
     piece_start: int | None = None
     piece_end = 0
     pos = 0
@@ -187,7 +187,7 @@ def _split_run(text: str, base: int, chunk: str, out: list[Run]) -> None:
         kind = _token_kind(tok)
         if kind >= _STOP:
             if kind == _STOP and piece_start is not None:
-                _emit(text, base + piece_start, base + piece_end, out)
+                _emit(chunk, piece_start, piece_end, out)
                 piece_start = None
             continue  # "of"/"de": "Department of Energy": keep going, decided by what follows
         if piece_start is None:
@@ -195,10 +195,11 @@ def _split_run(text: str, base: int, chunk: str, out: list[Run]) -> None:
         piece_end = end
         if kind == _BREAK:
             # "Amazon's Ring": the possessor is its own run; "Sequoia-backed" too.
-            _emit(text, base + piece_start, base + piece_end, out)
+            _emit(chunk, piece_start, piece_end, out)
             piece_start = None
     if piece_start is not None:
-        _emit(text, base + piece_start, base + piece_end, out)
+        _emit(chunk, piece_start, piece_end, out)
+    return tuple(out)
 
 
 _KEEP_DOT = re.compile(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.)$")
@@ -215,10 +216,10 @@ def _trim(raw: str) -> str:
     return _TRAIL_OF.sub("", trimmed)
 
 
-def _emit(text: str, start: int, end: int, out: list[Run]) -> None:
-    trimmed = _trim(text[start:end])
-    if trimmed and not (len(trimmed) == 1 and _round_letter(text, start)):
-        out.append(Run(start, start + len(trimmed), trimmed))
+def _emit(chunk: str, start: int, end: int, out: list[tuple[int, str]]) -> None:
+    trimmed = _trim(chunk[start:end])
+    if trimmed:
+        out.append((start, trimmed))
 
 
 def _round_letter(text: str, start: int) -> bool:
