@@ -120,6 +120,16 @@ def test_amount_is_the_raise_not_the_valuation() -> None:
         ("Quorvia to acquire 49 percent of AI startup Zentrix", {"funding", "partnership"}, None),
         # partners enlisted
         ("Zentrix ropes in Quorvia and Nexaro to build AI chips", {"partnership"}, None),
+        # a company chosen as another's partner or provider, or picked to power its product
+        ("Zentrix selects Quorvia as its preferred cloud provider for AI training", {"partnership"},
+         ("Zentrix", "Quorvia")),
+        ("Zentrix chooses Quorvia as its AI partner", {"partnership"}, ("Zentrix", "Quorvia")),
+        ("Quorvia picks Zentrix to power its AI assistant", {"partnership"}, ("Quorvia", "Zentrix")),
+        ("Zentrix teams with Quorvia on AI safety research", {"partnership"}, ("Zentrix", "Quorvia")),
+        ("Zentrix partners Quorvia to bring AI to hospitals", {"partnership"}, ("Zentrix", "Quorvia")),
+        ("Zentrix and Quorvia sign strategic alliance for generative AI", {"partnership"}, None),
+        ("AI startup Zentrix reels in $35M to build agents for logistics", {"funding"}, ("Zentrix",)),
+        ("AI startup Zentrix scoops $22M for insurance agents", {"funding"}, ("Zentrix",)),
         # a joint pledge by a list of companies
         ("Zentrix, Quorvia, and Nexaro pledge $20 million for AI literacy", {"partnership"}, None),
         # the label guide: a tender offer at a new valuation, or new shares sold, is funding
@@ -155,6 +165,20 @@ def test_not_an_acquisition(title: str) -> None:
 )
 def test_share_sales_that_are_not_funding(title: str) -> None:
     assert "funding" not in classify(title).events, classify(title).signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Readers pick Zentrix as the best AI app of the year",  # an award, not a provider deal
+        "Insight Partners Leads Round in AI startup Zentrix",  # "Partners" in a name
+        "Zentrix scoops up Quorvia in AI consolidation",  # a purchase
+    ],
+)
+def test_selection_phrasings_that_are_not_partnerships(title: str) -> None:
+    assert "partnership" not in classify(title).events, classify(title).signals
+
+
 
 
 

@@ -58,6 +58,9 @@ _STOCK = [
     "Pod and Nib's chip deal; Foo and Bar Labs' partnership; deal to maybe buy Baz, offer to quickly acquire Zed",
     "Foo ropes in Bar, roped in Baz, enlists Qux; to acquire 49 percent of Vex; buys 20% stake in Wib",
     "Foo and Bar to merge; plans to merge with Baz; to merge operations; wants to merge ideas",
+    "Foo and Bar sign strategic alliance; struck an alliance; entered a consortium; teams with Baz",
+    "Foo selects Bar as its preferred cloud provider; picks Baz to power Qux; partners Vex to build",
+    "Foo reels in $5M; scoops $3M; scooped up Bar",
 ]
 
 

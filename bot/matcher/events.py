@@ -59,7 +59,8 @@ def _r(p: str) -> re.Pattern[str]:
 _WORDSETS = {
     "RAISEV": "raises raised raising raise secures secured securing lands landed nabs nabbed grabs grabbed "
     "bags bagged banks banked picks picked scores scored snags snagged gets got closes closed taps tapped "
-    "hauls rakes pulls attracts draws receives received brings collects nets netted locks books",
+    "hauls rakes pulls attracts draws receives received brings collects nets netted locks books "
+    "reels reeled scoops scooped",
     "ROUNDW": "seed preseed pre series round raise funding financing investment fundraise tranche extension venture",
     "DEALW": "deal deals agreement agreements pact contract contracts memorandum mou tie",
 }
@@ -95,11 +96,12 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "funding:valuation-change": _gate('valuation'),
     "funding:unicorn": _gate('unicorn'),
     "partnership:partners-with": _gate('partner partners partnered partnering', 'with'),
+    "partnership:partners-obj": _gate('partners partnered'),
     "partnership:partner-to": _gate('partner partners partnered partnering'),
     "partnership:and-partner": _gate('partner', 'and'),
     "partnership:partnership": _gate('partnership partnerships'),
     "partnership:announce-partnership": _gate('partnership partnerships'),
-    "partnership:team-up": _gate('team teams teamed teaming', 'up'),
+    "partnership:team-up": _gate('team teams teamed teaming', 'up with'),
     "partnership:join-forces": _gate('forces'),
     "partnership:collaborate": _gate('collaborate collaborates collaborated collaborating collaboration'),
     "partnership:deal-verb": _gate('DEALW'),
@@ -113,6 +115,8 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:expand-ties": _gate('ties relationship partnership partnerships collaboration alliance'),
     "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance'),
     "partnership:as-partner": _gate('partner', 'as'),
+    "partnership:selects": _gate('selects selected chooses choose chose picks pick picked',
+                                 'as to'),
     "partnership:taps": _gate('taps tap ropes roped enlists enlisted'),
     "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce '
                                       'pledge commit', 'and'),
@@ -133,7 +137,7 @@ _RAISE_VERBS = (
     r"raises|raised|raising|raise|secures|secured|securing|lands|landed|nabs|nabbed|grabs|"
     r"grabbed|bags|bagged|banks|banked|picks up|picked up|scores|scored|snags|snagged|gets|got|"
     r"closes|closed|taps|tapped|hauls in|rakes in|pulls in|attracts|draws|receives|received|"
-    r"brings in|collects|nets|netted|locks in|books"
+    r"brings in|collects|nets|netted|locks in|books|reels in|reeled in|scoops|scooped"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -214,6 +218,8 @@ RULES: tuple[Rule, ...] = (
     # ---- partnership ---------------------------------------------------------------------
     Rule("partnership:partners-with", "partnership",
          _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?with\b)"), "strong", True, "pair"),
+    Rule("partnership:partners-obj", "partnership",
+         _r(r"\bpartner(?:s|ed)\s+(?=[A-Z][\w.&'’+-]*\s+(?i:to|on|for|in)\b)"), "medium", False, "pair", 2),
     Rule("partnership:partner-to", "partnership",
          _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?(?:on|to|for|in)\b)"), "strong", True, "pair", 2),
     Rule("partnership:and-partner", "partnership",
@@ -227,7 +233,7 @@ RULES: tuple[Rule, ...] = (
             r"|(?i:\b(?:in )?partnership (?:with|between) (?:the )?)(?=[A-Z])"),
          "strong", True, "pair"),
     Rule("partnership:team-up", "partnership",
-         _r(r"(?i:\bteam(?:s|ed|ing)?[\s-]up\b)"), "strong", True, "pair"),
+         _r(r"(?i:\bteam(?:s|ed|ing)?[\s-]up\b|\bteam(?:s|ed|ing)\s+with\b)"), "strong", True, "pair"),
     Rule("partnership:join-forces", "partnership",
          _r(r"(?i:\bjoin(?:s|ed|ing)? forces\b)"), "strong", True, "pair"),
     Rule("partnership:collaborate", "partnership",
@@ -270,7 +276,8 @@ RULES: tuple[Rule, ...] = (
          "strong", True, "pair"),
     Rule("partnership:alliance", "partnership",
          _r(r"(?i:\b(?:forms?|formed|forming|launch(?:es|ed)?|new|announces?|announced|builds?|"
-            r"building|creates?|created|unveils?)\s+(?:\S+\s+){0,4}?(?:alliance|consortium|coalition|"
+            r"building|creates?|created|unveils?|signs?|signed|strikes?|struck|enters?|entered)\s+"
+            r"(?:\S+\s+){0,4}?(?:alliance|consortium|coalition|"
             r"joint venture)\b|\bjoint venture\b)"),
          "strong", True, "pair"),
     Rule("partnership:expand-ties", "partnership",
@@ -284,6 +291,12 @@ RULES: tuple[Rule, ...] = (
             r"backs? out of|backed out of|abandons?|abandoned)\s+(?:\S+\s+){0,5}?"
             r"(?:access|partnership|deal|contract|agreement|programs?|relationship|ties|alliance)\b)"),
          "strong", False, "pair", 2),
+    Rule("partnership:selects", "partnership",
+         _r(r"(?i:\b(?:selects?|selected|chooses?|chose|picks?|picked)\s+)(?=[A-Z]|[a-z]{1,4}[A-Z])"
+            r"(?:\S+\s+){1,4}?(?i:as\s+(?:its|their|a|an|the)\s+(?:[\w-]+\s+){0,2}?"
+            r"(?:partner|provider|supplier|vendor)|to\s+(?:power|provide|supply|run|host|build|"
+            r"develop|support))\b"),
+         "medium", False, "pair", 2),
     Rule("partnership:as-partner", "partnership",
          _r(r"(?i:\bas (?:a |an |its |the )?(?:launch |key |strategic |founding |official |exclusive |"
             r"technology |cloud )?partner\b)"),
@@ -353,7 +366,7 @@ _AMOUNT_NEXT = re.compile(rf"\s+{_QUANT}(?:{AMT})")
 _RAISE_STARTS = (
     "rais", "secur", "land", "nab", "grab", "bag", "bank", "pick", "scor", "snag", "get", "got",
     "clos", "tap", "haul", "rake", "pull", "attract", "draw", "receive", "bring", "collect",
-    "net", "lock", "book",
+    "net", "lock", "book", "reel", "scoop",
 )
 _STARTS: dict[str, tuple[str, ...]] = {
     "funding:raise-amount": _RAISE_STARTS,
@@ -414,13 +427,16 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "partnership:license-tech": ("licen",),
     "partnership:join-program": ("join",),
     "partnership:alliance": (
-        "form", "launch", "new", "announce", "build", "creat", "unveil", "joint venture",
+        "form", "launch", "new", "announce", "build", "creat", "unveil", "joint venture", "sign",
+        "strike", "struck", "enter",
     ),
     "partnership:expand-ties": (
         "expand", "deepen", "strengthen", "extend", "broaden", "renew", "boost",
     ),
     "partnership:as-partner": ("as ",),
     "partnership:taps": ("tap", "rope", "enlist"),
+    "partnership:selects": ("select", "choose", "chose", "pick"),
+    "partnership:partners-obj": ("partner",),
     "partnership:commits": ("commit",),
     "partnership:with-deal": ("with",),
     "acquisition:noun": ("acqui", "takeover", "buyout"),
