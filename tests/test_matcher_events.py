@@ -130,6 +130,8 @@ def test_amount_is_the_raise_not_the_valuation() -> None:
         ("Zentrix and Quorvia sign strategic alliance for generative AI", {"partnership"}, None),
         ("AI startup Zentrix reels in $35M to build agents for logistics", {"funding"}, ("Zentrix",)),
         ("AI startup Zentrix scoops $22M for insurance agents", {"funding"}, ("Zentrix",)),
+        ("Quorvia tapped by Nexaro to build AI supercomputer", {"partnership"}, ("Quorvia", "Nexaro")),
+        ("Quorvia signs on as Nexaro's AI infrastructure partner", {"partnership"}, None),
         # a joint pledge by a list of companies
         ("Zentrix, Quorvia, and Nexaro pledge $20 million for AI literacy", {"partnership"}, None),
         # the label guide: a tender offer at a new valuation, or new shares sold, is funding
@@ -171,6 +173,7 @@ def test_share_sales_that_are_not_funding(title: str) -> None:
     "title",
     [
         "Readers pick Zentrix as the best AI app of the year",  # an award, not a provider deal
+        "Zentrix Overtakes Quorvia As Marketers’ Favourite AI Partner",  # a ranking
         "Insight Partners Leads Round in AI startup Zentrix",  # "Partners" in a name
         "Zentrix scoops up Quorvia in AI consolidation",  # a purchase
     ],

@@ -61,6 +61,7 @@ _STOCK = [
     "Foo and Bar sign strategic alliance; struck an alliance; entered a consortium; teams with Baz",
     "Foo selects Bar as its preferred cloud provider; picks Baz to power Qux; partners Vex to build",
     "Foo reels in $5M; scoops $3M; scooped up Bar",
+    "Foo signs on as Bar's AI infrastructure partner; Baz tapped by Qux to build; as\tVex's partner",
 ]
 
 

@@ -117,7 +117,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:as-partner": _gate('partner', 'as'),
     "partnership:selects": _gate('selects selected chooses choose chose picks pick picked',
                                  'as to'),
-    "partnership:taps": _gate('taps tap ropes roped enlists enlisted'),
+    "partnership:taps": _gate('taps tap tapped ropes roped enlists enlisted'),
     "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce '
                                       'pledge commit', 'and'),
     "partnership:commits": _gate('commit commits committed'),
@@ -299,10 +299,13 @@ RULES: tuple[Rule, ...] = (
          "medium", False, "pair", 2),
     Rule("partnership:as-partner", "partnership",
          _r(r"(?i:\bas (?:a |an |its |the )?(?:launch |key |strategic |founding |official |exclusive |"
-            r"technology |cloud )?partner\b)"),
+            r"technology |cloud )?partner\b)"
+            # "signs on as Nexaro's AI infrastructure partner": sentence case only, since a
+            # title-case "As Agencies' Preferred AI Partner" is a ranking, not a deal.
+            rf"|\bas {_NAME}{_Q}s?\s+(?:[\w-]+\s+){{0,2}}?partner\b"),
          "strong", False, "pair"),
     Rule("partnership:taps", "partnership",
-         _r(r"(?i:\b(?:taps?|ropes in|roped in|enlists|enlisted)\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"),
+         _r(r"(?i:\b(?:taps?|tapped by|ropes in|roped in|enlists|enlisted)\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"),
          "medium", False, "pair"),
     Rule("partnership:joint-launch", "partnership",
          _r(rf"{_NAME},?\s(?i:and)\s{_NAMES}\s(?i:launch|launches|unveil|unveils|release|releases|"
