@@ -111,3 +111,13 @@ def test_fields_of_work_are_not_organisations() -> None:
     assert not is_org_like("Artificial Intelligence")
     assert not is_org_like("Machine Learning")
     assert is_org_like("Zentrix AI")
+
+
+def test_investors_named_in_the_summary() -> None:
+    m = classify("Zentrix raises $20M for AI audits",
+                 "The Series A was led by Quorvia Capital, with participation from Nexaro Ventures.")
+    assert m.parties == ("Zentrix", "Quorvia Capital", "Nexaro Ventures"), m.signals
+    assert "parties:summary-investors" in m.signals
+    # investors named in the title win: the summary is not read for more
+    m = classify("Zentrix raises $20M led by Quorvia Capital", "Orbix Ventures also joined the round.")
+    assert m.parties == ("Zentrix", "Quorvia Capital")

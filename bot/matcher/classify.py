@@ -417,6 +417,19 @@ class Matcher:
             found |= _EVENT_BIT["partnership"]
             signals.append("partnership:strategic-investment")
         events = _EVENTS_OF[found]
+        if (found & _EVENT_BIT["funding"] and not parties.investors and summary.text
+                and all(h.field == "title" for h in kept)):
+            # Feeds often name a title's round's investors in the summary ("The round was
+            # led by Foo, with participation from Bar").
+            slots, pos, end = summary.slots, 0, len(summary.text)
+            for _ in range(3):  # "led by Foo, with participation from Bar and Baz"
+                investors = slots.investors_after(pos, limit=end - pos)
+                if not investors:
+                    break
+                parties.investors.extend(self._canon(r) for r in investors)
+                pos = investors[-1].end
+            if parties.investors:
+                signals.append("parties:summary-investors")
 
         amount = self._amount(kept, title, summary, evidence, signals)
         rnd = self._round(events, strategic, title, summary, round_starts, evidence, signals)
