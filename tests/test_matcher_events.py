@@ -208,3 +208,23 @@ def test_summary_purchases_need_an_organisation() -> None:
 def test_discourse_words_and_pronouns_are_not_parties() -> None:
     m = classify("Notes", "Well, I've decided that Quorvia acquired Zentrix Labs for a reason.")
     assert not {"Well", "I've"} & set(m.parties), m.parties
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Zentrix revenue hits $2B as AI demand grows",  # revenue, not a valuation
+        "Zentrix invests in AI skills for its staff",  # no company is invested in
+        "Zentrix's AI teams join forces internally to ship faster",  # one company
+        "The AI partnership boom, explained",  # no organisation at all
+        "Zentrix CEO says the company is open to partnerships with AI labs",  # hypothetical
+    ],
+)
+def test_alliance_words_without_an_alliance(title: str) -> None:
+    m = classify(title)
+    assert not {"partnership", "funding"} & set(m.events), m.signals
+
+
+def test_valuation_verbs_still_fire_with_the_word_valuation() -> None:
+    assert "funding" in classify("AI startup Zentrix hits $3B valuation in new round").events
+    assert "funding" in classify("AI startup Zentrix nears $1B valuation").events

@@ -62,6 +62,7 @@ _STOCK = [
     "Foo selects Bar as its preferred cloud provider; picks Baz to power Qux; partners Vex to build",
     "Foo reels in $5M; scoops $3M; scooped up Bar",
     "Foo signs on as Bar's AI infrastructure partner; Baz tapped by Qux to build; as\tVex's partner",
+    "Foo is open to partnerships with Bar; revenue hits $1B; nears $2B valuation; Open To deals",
 ]
 
 

@@ -606,6 +606,10 @@ class Matcher:
                 if nxt is not None and not is_org_like(nxt.text):
                     return None
                 obj = nxt
+            if obj is None and h.rule.signal == "funding:invests-in":
+                # The guide's funding goes into a specific company: "invests in AI training"
+                # names none.
+                return None
             if obj is None and subj is None:
                 return []
             if obj is not None:

@@ -204,10 +204,11 @@ RULES: tuple[Rule, ...] = (
             r"(?:[\w-]+\s+){0,2}?(?i:round|series [a-h]|seed|investment|raise|funding)\b"),
          "strong", True, "investor-subject"),
     Rule("funding:valuation", "funding",
-         _r(rf"(?i:\b(?:hits|reaches|leaps to|jumps to|soars to|climbs to|now valued at|valued at|"
-            rf"nears|at|near|seeks|seeking)\s+(?:an? |almost |nearly |about |over |roughly )*)"
+         _r(rf"(?i:\b(?:now valued at|valued at|at|seeks|seeking)\s+(?:an? |almost |nearly |about |over |roughly )*)"
             rf"(?:{AMT})\s*(?:\+\s*)?(?i:(?:post-money |pre-money )?valuation)?"
-            rf"|(?i:\b(?:eyes|eyeing|targets|targeting)\s+(?:an? |almost |nearly |about |over |roughly )*)"
+            # "hits $1B" alone is as often revenue: these verbs need the word valuation.
+            rf"|(?i:\b(?:hits|reaches|leaps to|jumps to|soars to|climbs to|nears|near|eyes|eyeing|targets|"
+            rf"targeting)\s+(?:an? |almost |nearly |about |over |roughly )*)"
             rf"(?:{AMT})\s*(?:\+\s*)?(?i:(?:post-money |pre-money )?valuation\b)"),
          "medium", False, "raise"),
     Rule("funding:valuation-change", "funding",
@@ -225,7 +226,7 @@ RULES: tuple[Rule, ...] = (
     Rule("partnership:and-partner", "partnership",
          _r(rf"\sand\s+(?:the\s+)?{_NAMES}\s+(?i:partner)\b"), "strong", False, "pair"),
     Rule("partnership:partnership", "partnership",
-         _r(r"(?i:\bpartnerships?\b)(?!\s+(?:program|programme|manager|team)s?\b)"), "strong", False, "pair"),
+         _r(r"(?i:\bpartnerships?\b)(?!\s+(?:program|programme|manager|team)s?\b)"), "strong", False, "pair", 1),
     Rule("partnership:announce-partnership", "partnership",
          _r(r"(?i:\b(?:announce[sd]?|sign(?:s|ed)?|form(?:s|ed)?|strike[s]?|struck|expand(?:s|ed)?|"
             r"deepen(?:s|ed|ing)?|new|strategic|multi-?year|enter(?:s|ed)? into|launch(?:es|ed)?)\s+"
@@ -235,7 +236,7 @@ RULES: tuple[Rule, ...] = (
     Rule("partnership:team-up", "partnership",
          _r(r"(?i:\bteam(?:s|ed|ing)?[\s-]up\b|\bteam(?:s|ed|ing)\s+with\b)"), "strong", True, "pair"),
     Rule("partnership:join-forces", "partnership",
-         _r(r"(?i:\bjoin(?:s|ed|ing)? forces\b)"), "strong", True, "pair"),
+         _r(r"(?i:\bjoin(?:s|ed|ing)? forces\b)"), "strong", True, "pair", 2),
     Rule("partnership:collaborate", "partnership",
          _r(r"(?i:\bcollaborat(?:e|es|ed|ing)\s+(?:with|on|to)\b|\bcollaboration\s+(?:with|between)\b)"),
          "medium", True, "pair"),
@@ -357,7 +358,7 @@ RULES = tuple(
 BACKGROUND_BEFORE = re.compile(
     r"(?i:\b(?:after|since|following|months after|weeks after|years after|which|"
     r"once|previously|formerly|recently)\s+(?:\w+\s+)?$)"
-    r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout)\s+(?:\w+\s+){0,2}$)"
+    r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout|\bopen to)\s+(?:\w+\s+){0,2}$)"
 )
 
 
@@ -455,7 +456,7 @@ _RULE_SCAN: dict[str, re.Pattern[str]] = {k: word_start_scanner(v) for k, v in _
 # Every BACKGROUND_BEFORE match contains one of these (lowercase) literals.
 _BACKGROUND_LITS: tuple[str, ...] = (
     "after", "since", "following", "which", "once", "previously", "formerly", "recently",
-    "n't", "n’t", "no", "never", "without",
+    "n't", "n’t", "no", "never", "without", "open to",
 )
 
 # Gates as bit masks: each (rule, gate) pair owns a bit; a word sets the bits of the gates
