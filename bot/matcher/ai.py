@@ -20,7 +20,9 @@ AI_KEYWORDS = re.compile(
     r"\bStable Diffusion\b|\bsuperintelligence\b|\bself-driving\b|\bautonomous (?:vehicles?|driving|"
     r"trucks?|cars?|agents?)\b|\brobotaxis?\b|\bhumanoids?\b|\brobotics\b|\brobots?\b|"
     r"\bcomputer vision\b|\bfac(?:e|ial) recognition\b|\bspeech recognition\b|\bvoice cloning\b|"
-    r"\bdeepfakes?\b|(?<!type )(?<!types )(?<!statistical )(?<!causal )(?<!bayesian )\binference\b|\bAI agents?\b|\bintelligent agents?\b|\bdata cent(?:er|re)s? for AI\b)"
+    r"\bdeepfakes?\b|\bAI agents?\b|\bintelligent agents?\b|\bdata cent(?:er|re)s? for AI\b|"
+    # model inference, not type inference in a compiler or inference in statistics
+    r"(?<!type )(?<!types )(?<!statistical )(?<!causal )(?<!bayesian )\binference\b)"
 )
 
 

@@ -215,7 +215,7 @@ def parse_watchlist(data: dict[str, object], *, source: str = "watchlist") -> Wa
             errors.append((key, "aliases must be a list of strings"))
             continue
         if any(not a.strip() for a in aliases):
-            # An empty spelling would match nothing and can only be a typo.
+            # An empty alias can only be a typo (and would match the empty string everywhere).
             errors.append((key, "aliases must not be empty strings"))
             continue
         if kind not in KINDS:
