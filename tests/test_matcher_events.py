@@ -228,3 +228,15 @@ def test_alliance_words_without_an_alliance(title: str) -> None:
 def test_valuation_verbs_still_fire_with_the_word_valuation() -> None:
     assert "funding" in classify("AI startup Zentrix hits $3B valuation in new round").events
     assert "funding" in classify("AI startup Zentrix nears $1B valuation").events
+
+
+def test_summaries_carry_talks_and_not_history() -> None:
+    m = classify("Zentrix's next move",
+                 "AI startup Zentrix is in talks to raise new funding at a $3 billion valuation.")
+    assert m.events == ("funding",) and m.parties == ("Zentrix",), m.signals
+    # an earlier deal named as background is not the story's news
+    m = classify("Zentrix launches AI app",
+                 "The app follows Zentrix's 2023 partnership with Quorvia and adds AI search.")
+    assert m.events == (), m.signals
+    m = classify("Zentrix revisits its 2021 acquisition of Quorvia AI")
+    assert m.events == (), m.signals

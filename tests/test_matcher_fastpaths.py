@@ -63,6 +63,7 @@ _STOCK = [
     "Foo reels in $5M; scoops $3M; scooped up Bar",
     "Foo signs on as Bar's AI infrastructure partner; Baz tapped by Qux to build; as\tVex's partner",
     "Foo is open to partnerships with Bar; revenue hits $1B; nears $2B valuation; Open To deals",
+    "It follows Foo's 2023 partnership with Bar; the 1999 deal; Followed by its 2021 acquisition",
 ]
 
 

@@ -157,7 +157,7 @@ RULES: tuple[Rule, ...] = (
             r"seeking to raise|looking to raise|set to raise|aims to raise|plans to raise|"
             r"in (?:early )?(?:funding|fundraising) talks|is in talks with investors)\b)"
             rf"|(?i:\b(?:is|are|now) raising\s+{_QUANT})(?:{AMT}|(?i:(?:a |new |fresh )?(?:round|funding|money|capital|cash)\b))"),
-         "strong", False, "raise"),
+         "strong", True, "raise"),
     Rule("funding:seeks-amount", "funding",
          _r(rf"(?i:\bseek(?:s|ing)\s+{_QUANT})(?:{AMT})"), "medium", False, "raise"),
     Rule("funding:round-noun", "funding",
@@ -359,6 +359,8 @@ BACKGROUND_BEFORE = re.compile(
     r"(?i:\b(?:after|since|following|months after|weeks after|years after|which|"
     r"once|previously|formerly|recently)\s+(?:\w+\s+)?$)"
     r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout|\bopen to)\s+(?:\w+\s+){0,2}$)"
+    # "The app follows Acme's 2023 partnership with Foo": an earlier event.
+    r"|(?i:\b(?:follows|followed)\s+(?:\S+\s+){0,3}$)|\b(?:19|20)\d\d\s+$"
 )
 
 
@@ -456,7 +458,7 @@ _RULE_SCAN: dict[str, re.Pattern[str]] = {k: word_start_scanner(v) for k, v in _
 # Every BACKGROUND_BEFORE match contains one of these (lowercase) literals.
 _BACKGROUND_LITS: tuple[str, ...] = (
     "after", "since", "following", "which", "once", "previously", "formerly", "recently",
-    "n't", "n’t", "no", "never", "without", "open to",
+    "n't", "n’t", "no", "never", "without", "open to", "follow", "19", "20",
 )
 
 # Gates as bit masks: each (rule, gate) pair owns a bit; a word sets the bits of the gates
