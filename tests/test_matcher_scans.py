@@ -180,10 +180,11 @@ def test_watchlist_scan_matches_word_boundary_trie() -> None:
     import re
 
     from bot.matcher import default_watchlist_path, load_watchlist
-    from bot.matcher.watchlist import _WORD, _trie_regex
+    from bot.matcher.tokens import trie_pattern
+    from bot.matcher.watchlist import _WORD
 
     wl = load_watchlist(default_watchlist_path())
-    plain = re.compile(rf"\b(?:{_trie_regex(list(wl._by_spelling))})(?![{_WORD}]|[.&]\w)")
+    plain = re.compile(rf"\b(?:{trie_pattern(list(wl._by_spelling))})(?![{_WORD}]|[.&]\w)")
     names = list(wl._by_spelling)
     rng = random.Random(13)
     extra = [" ".join(rng.choice(names + ["x", "the", "AI", "Inc.", "&", "-", "_", "9"])

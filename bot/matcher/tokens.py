@@ -190,12 +190,13 @@ def find_iter(regex: re.Pattern[str], text: str, starts: list[int]) -> list[re.M
 # safe_lower refuses them.)  One regex finds them all in a single C-level pass: it matches
 # the character *before* each such offset (the text is padded with one space), so the
 # engine only stops at non-letters, and it consumes one character, so no offset is skipped.
-def trie_pattern(words: list[str]) -> str:
+def trie_pattern(words: list[str], *, after_first: str = "") -> str:
     """A regex alternation of ``words`` as a character trie (escaped, no group).
 
     At an offset the engine follows one branch per character instead of trying each word,
     and every branch tries its continuation before ending, so the longest word matching
-    there wins, as in a longest-first alternation.
+    there wins, as in a longest-first alternation.  ``after_first`` is inserted after the
+    first character of every word (the watchlist puts a lookbehind there).
     """
     root: dict[str, Any] = {}
     for w in words:
@@ -204,15 +205,15 @@ def trie_pattern(words: list[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict[str, Any]) -> str:
+    def emit(node: dict[str, Any], glue: str = "") -> str:
         ends = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        branches = [re.escape(ch) + glue + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         return f"(?:{body})?" if ends else body
 
-    return emit(root)
+    return emit(root, after_first)
 
 
 def word_start_scanner(literals: tuple[str, ...]) -> re.Pattern[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from bot.errors import ConfigError
+from bot.matcher.tokens import trie_pattern
 
 Kind = Literal["lab", "startup", "company", "investor"]
 KINDS: tuple[Kind, ...] = ("lab", "startup", "company", "investor")
@@ -142,44 +143,12 @@ def _compile(by_spelling: dict[str, WatchEntry]) -> re.Pattern[str] | None:
         # "(?<!\w.)" (equivalent when every spelling starts with a word character): the
         # pattern then begins with a set of literal characters, and the engine skips to
         # the next one in C instead of trying the trie at every offset.
-        trie = _Node()
-        for w in words:
-            node = trie
-            for ch in w:
-                node = node.setdefault(ch, _Node())
-            node[""] = _Node()
-        body = "|".join(
-            re.escape(ch) + r"(?<!\w.)" + _emit(child) for ch, child in sorted(trie.items()) if ch
-        )
+        body = trie_pattern(words, after_first=r"(?<!\w.)")
         return re.compile(rf"(?:{body})(?![{_WORD}]|[.&]\w)")
-    body = _trie_regex(words)
-    return re.compile(rf"\b(?:{body})(?![{_WORD}]|[.&]\w)")
+    return re.compile(rf"\b(?:{trie_pattern(words)})(?![{_WORD}]|[.&]\w)")
 
 
 _STARTS_WORD = re.compile(r"\w")
-
-
-class _Node(dict[str, "_Node"]):
-    """A trie node: child per character; the key "" marks the end of a word."""
-
-
-def _trie_regex(words: list[str]) -> str:
-    trie = _Node()
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, _Node())
-        node[""] = _Node()
-    return _emit(trie)
-
-
-def _emit(node: _Node) -> str:
-    ends = "" in node
-    branches = [re.escape(ch) + _emit(child) for ch, child in sorted(node.items()) if ch]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if ends else body
 
 
 def load_watchlist(path: str | Path) -> Watchlist:
