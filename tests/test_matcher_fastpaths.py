@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.matcher import ai, events, rounds
-from bot.matcher.tokens import find_iter, first_match, positions, safe_lower, word_set
+from bot.matcher.tokens import safe_lower, word_set
+from tests.matcher_refs import find_iter, first_match, positions
 
 classify = importlib.import_module("bot.matcher.classify")  # the package re-exports a function by that name
 _CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev.jsonl"

@@ -13,7 +13,8 @@ import re
 import pytest
 
 from bot.matcher import amounts, events, names, rounds
-from bot.matcher.tokens import find_iter, safe_lower, words_of_lower
+from bot.matcher.tokens import safe_lower, words_of_lower
+from tests.matcher_refs import find_iter
 from tests.test_matcher_fastpaths import TEXTS, _spans, _word_set_reference
 
 

@@ -599,7 +599,7 @@ def find_hits(text: str, field: Literal["title", "summary"], bits: int, money: b
         if scan is None or padded is None:
             found = finditer(text, pos)
         else:
-            # tokens.find_iter over the rule's word starts, inlined.
+            # Try the rule only at its word starts, keeping finditer's non-overlap.
             found = []
             end = 0
             for s in scan(padded):

@@ -1,8 +1,8 @@
 """Cheap gates in front of the matcher's regexes, each a few C-level passes per field.
 
-* ``words_of_lower``/``word_set``: a field's lowercase word set, built by string methods
-  and two small substitutions; set intersections let the matcher skip every rule whose
-  key words are absent.
+* ``word_bits`` (and ``words_of_lower``/``word_set``): a field's lowercase words, split by
+  string methods and two small substitutions, looked up in one table whose bits tell which
+  word lists the field touches, so the matcher skips every rule whose key words are absent.
 * ``safe_lower``: a lowercase copy with the text's offsets, on which literal prefilters are
   exact.
 * ``word_start_scanner``: one pass that lists the word starts where a pattern can match,
@@ -124,63 +124,6 @@ def safe_lower(text: str) -> str | None:
     return text.lower()
 
 
-def literal_rx(literals: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern that finds any of ``literals``: ``rx.search(low)`` is ``any_in(low, literals)``."""
-    return re.compile("|".join(re.escape(lit) for lit in literals))
-
-
-_ANY_IN: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def any_in(low: str, literals: tuple[str, ...]) -> bool:
-    """Does some literal occur in ``low``?  (One C-level search over a literal alternation.)"""
-    rx = _ANY_IN.get(literals)
-    if rx is None:
-        rx = _ANY_IN[literals] = literal_rx(literals)
-    return rx.search(low) is not None
-
-
-def positions(low: str, literals: tuple[str, ...]) -> list[int]:
-    """Sorted start offsets of every occurrence of every literal in ``low``."""
-    out: set[int] = set()
-    find = low.find
-    for lit in literals:
-        i = find(lit)
-        while i >= 0:
-            out.add(i)
-            i = find(lit, i + 1)
-    return sorted(out)
-
-
-def first_match(regex: re.Pattern[str], text: str, starts: list[int]) -> re.Match[str] | None:
-    """``regex.search(text)`` when ``starts`` holds every offset at which a match can begin."""
-    match = regex.match
-    for p in starts:
-        m = match(text, p)
-        if m is not None:
-            return m
-    return None
-
-
-def find_iter(regex: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
-    """``list(regex.finditer(text))`` when ``starts`` holds every offset a match can begin at.
-
-    ``match(text, p)`` sees the whole string, so lookbehinds and ``\\b`` behave as in a scan.
-    (The patterns this is used for never match the empty string.)
-    """
-    out: list[re.Match[str]] = []
-    match = regex.match
-    end = 0
-    for p in starts:
-        if p < end:
-            continue
-        m = match(text, p)
-        if m is not None:
-            out.append(m)
-            end = m.end()
-    return out
-
-
 # ---- word-start scanners ------------------------------------------------------------------
 # For a pattern whose every match begins at a word start (``\b`` or ``(?<![A-Za-z])`` before
 # a letter) with one of some lowercase literals (each beginning with an ASCII letter), the
@@ -217,13 +160,10 @@ def trie_pattern(words: list[str], *, after_first: str = "") -> str:
 
 
 def word_start_scanner(literals: tuple[str, ...]) -> re.Pattern[str]:
-    """A scanner for ``word_starts``; every literal must start with an ASCII letter."""
+    """A scanner whose matches start one character before each word start where a literal
+    begins (on ``" " + low``); every literal must start with an ASCII letter."""
     for lit in literals:
         if not ("a" <= lit[:1] <= "z"):
             raise ValueError(f"literal must start with a lowercase ASCII letter: {lit!r}")
     return re.compile(r"[^a-z](?=" + trie_pattern(sorted(set(literals))) + ")")
 
-
-def word_starts(scanner: re.Pattern[str], low: str) -> list[int]:
-    """Sorted offsets in ``low`` where a literal of ``scanner`` starts after a non-letter."""
-    return [m.start() for m in scanner.finditer(" " + low)]
