@@ -363,40 +363,21 @@ class DiscordAdapter(ChatAdapter):
         """A summary's lines, blank separators kept, cut on a character boundary to ``room``."""
         if room <= 0:
             return ""
-        parts = [fit(clean(message.summary, keep_blank_lines=True), room, _escape)]
-        for evidence in message.evidence[:3]:
-            line = clean(evidence, single_line=True)
-            if line:
-                parts.append("> " + fit(line, 500, _escape))
-        text = ""
-        for part in parts:
-            if not part:
-                continue
-            candidate = f"{text}\n{part}" if text else part
-            if len(candidate) > room:
-                break
-            text = candidate
-        return text
+        return _join_within(
+            [fit(clean(message.summary, keep_blank_lines=True), room, _escape),
+             *_evidence_quotes(message)],
+            room,
+        )
 
     @staticmethod
     def _description(message: AlertMessage, room: int) -> str:
         if room <= 0:
             return ""
-        parts: list[str] = []
         summary = clean(message.summary)
-        if summary:
-            parts.append(fit(summary, min(1500, room), _escape))
-        for evidence in message.evidence[:3]:
-            line = clean(evidence, single_line=True)
-            if line:
-                parts.append("> " + fit(line, 500, _escape))
-        text = ""
-        for part in parts:
-            candidate = f"{text}\n{part}" if text else part
-            if len(candidate) > room:
-                break
-            text = candidate
-        return text
+        return _join_within(
+            [fit(summary, min(1500, room), _escape) if summary else "", *_evidence_quotes(message)],
+            room,
+        )
 
     @classmethod
     def _image(cls, message: AlertMessage, action: str) -> bytes | None:
@@ -725,3 +706,22 @@ def _header_float(response: Any, name: str) -> float | None:
 
 
 __all__ = ["AutocompleteProvider", "DiscordAdapter", "nonce_for"]
+
+
+def _evidence_quotes(message: AlertMessage) -> list[str]:
+    """The first three evidence spans as quote lines ("> ..."), escaped."""
+    lines = (clean(evidence, single_line=True) for evidence in message.evidence[:3])
+    return ["> " + fit(line, 500, _escape) for line in lines if line]
+
+
+def _join_within(parts: list[str], room: int) -> str:
+    """The non-empty ``parts``, one per line, up to the last one that still fits in ``room``."""
+    text = ""
+    for part in parts:
+        if not part:
+            continue
+        candidate = f"{text}\n{part}" if text else part
+        if len(candidate) > room:
+            break
+        text = candidate
+    return text

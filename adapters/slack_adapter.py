@@ -304,20 +304,23 @@ class SlackAdapter(ChatAdapter):
     # ------------------------------------------------------------------ alerts
 
     @classmethod
+    def _header(cls, emoji: str, title: str) -> dict[str, Any]:
+        """The header block: emoji and title, cut to Slack's header limit."""
+        return {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": f"{emoji} " + fit(title, cls.limits.title_max - 2, slack_escape),
+                "emoji": True,
+            },
+        }
+
+    @classmethod
     def render_summary(cls, message: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
         """A summary/digest: header, then its text in <= 3000-character sections split on lines."""
         title = clean(message.title, single_line=True) or "Summary"
         emoji = cls.SUMMARY_EMOJI
-        blocks: list[dict[str, Any]] = [
-            {
-                "type": "header",
-                "text": {
-                    "type": "plain_text",
-                    "text": f"{emoji} " + fit(title, cls.limits.title_max - 2, slack_escape),
-                    "emoji": True,
-                },
-            }
-        ]
+        blocks: list[dict[str, Any]] = [cls._header(emoji, title)]
         summary = clean(message.summary, keep_blank_lines=True)
         context = cls._context(message)
         # 50 blocks at most: header, sections, optional context.
@@ -371,16 +374,7 @@ class SlackAdapter(ChatAdapter):
             return cls.render_summary(message)
         _key, label, emoji = event_style(message.events)
         title = clean(message.title, single_line=True) or label
-        blocks: list[dict[str, Any]] = [
-            {
-                "type": "header",
-                "text": {
-                    "type": "plain_text",
-                    "text": f"{emoji} " + fit(title, cls.limits.title_max - 2, slack_escape),
-                    "emoji": True,
-                },
-            }
-        ]
+        blocks: list[dict[str, Any]] = [cls._header(emoji, title)]
         fields: list[dict[str, Any]] = []
 
         def add_field(name: str, value: str) -> None:
