@@ -121,3 +121,17 @@ def test_investors_named_in_the_summary() -> None:
     # investors named in the title win: the summary is not read for more
     m = classify("Zentrix raises $20M led by Quorvia Capital", "Orbix Ventures also joined the round.")
     assert m.parties == ("Zentrix", "Quorvia Capital")
+
+
+def test_a_trailing_ai_belongs_to_the_name() -> None:
+    # "AI" ends a company's name ("Tessel AI"), but starts none and describes a noun after it.
+    assert set(classify("Orbix acquires agent-builder startup Tessel AI").parties) == {"Orbix", "Tessel AI"}
+    m = classify("Helix Foundry AI Raises $15M Series A Led by Sequoia")
+    assert m.parties == ("Helix Foundry AI", "Sequoia Capital")
+    assert set(classify("Quorvia signs Zentrix AI deal for border checks").parties) == {"Quorvia", "Zentrix"}
+    assert set(classify("Quorvia Signs Zentrix AI Deal").parties) == {"Quorvia", "Zentrix"}
+    # After a known organisation, "AI" names its unit: the party is the organisation.
+    assert set(classify("Nexaro partners with Google AI on flood forecasts").parties) == {"Nexaro", "Google"}
+    # Kinds of AI are fields, not names.
+    m = classify("Quill unveils a chip for Agentic AI, and raises $40M")
+    assert "Agentic AI" not in m.parties and "Agentic" not in m.parties

@@ -519,8 +519,19 @@ def test_runs_from_cached_chunk_pieces() -> None:
         for m in names._RUN.finditer(text):
             piece: int | None = None
             piece_end = 0
-            for tm in re.finditer(r"\S+", m.group()):
+            toks = list(re.finditer(r"\S+", m.group()))
+            for i, tm in enumerate(toks):
                 kind = names._token_kind(tm.group())
+                if kind == names._AI:
+                    # "AI" closes a name it follows, unless it describes the noun after it.
+                    if piece is not None:
+                        after = (toks[i + 1].group() if i + 1 < len(toks)
+                                 else text[m.end():].split(None, 1)[0] if text[m.end():m.end() + 1].isspace()
+                                 and text[m.end():].split() else "")
+                        noun = names._clean(after).casefold() in names._AI_NOUNS
+                        emit(m.start() + piece, m.start() + (piece_end if noun else tm.end()))
+                        piece = None
+                    continue
                 if kind >= names._STOP:
                     if kind == names._STOP and piece is not None:
                         emit(m.start() + piece, m.start() + piece_end)

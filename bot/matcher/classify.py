@@ -556,7 +556,14 @@ class Matcher:
         if name is None:
             if len(cache) > 20_000:
                 cache.clear()
-            name = cache[run.text] = self.watchlist.canonical(run.text)
+            name = self.watchlist.canonical(run.text)
+            if name == run.text and name.endswith(" AI"):
+                # names.runs keeps a trailing "AI" ("Stack AI"); after a known organisation
+                # it names a unit or product ("Google AI", "Nvidia AI"): report the owner.
+                owner = name[:-3]
+                if self.watchlist.lookup(owner) is not None:
+                    name = self.watchlist.canonical(owner)
+            cache[run.text] = name
         return name
 
     def _is_investor(self, name: str) -> bool:

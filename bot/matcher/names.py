@@ -110,6 +110,26 @@ _FIELDS: frozenset[str] = frozenset(
      "computer vision", "robotics", "data science")
 )
 
+# Kinds of AI written in title case: "Agentic AI" is a field, "Stack AI" a company.
+_AI_KINDS: frozenset[str] = frozenset(
+    """
+    agentic generative gen conversational responsible physical sovereign enterprise ethical
+    trustworthy explainable applied embodied edge frontier general multimodal predictive
+    clinical medical healthcare radiology industrial creative open-source narrow strong
+    superintelligent human-centered human-centric
+    """.split()
+)
+
+# Title-case nouns an "AI" before them describes ("Zentrix AI Deal").
+_AI_NOUNS: frozenset[str] = frozenset(
+    """
+    deal deals agreement agreements contract contracts pact alliance partnership partnerships
+    tie-up funding round seed series investment startup startups company companies firm
+    firms unicorn giant maker chip chips model models push lab labs unit division team
+    ambitions plans strategy efforts bet
+    """.split()
+)
+
 _HYPHEN_ADJ = re.compile(r"-(?:backed|based|owned|led|founded|funded|focused|powered|made|native)$")
 
 
@@ -142,8 +162,20 @@ def runs(text: str) -> list[Run]:
             start = base + offset
             if len(name) == 1 and _round_letter(text, start):
                 continue
-            out.append(_new_tuple(Run, (start, start + len(name), name)))
+            end = start + len(name)
+            if end == m.end() and name.endswith(" AI") and _ai_noun_after(text, end):
+                name = _trim(name[:-3])  # "Zentrix AI deal": the "AI" describes the deal
+                end = start + len(name)
+            out.append(_new_tuple(Run, (start, end, name)))
     return out
+
+
+_WORD_AFTER = re.compile(r"\s([\w-]+)")
+
+
+def _ai_noun_after(text: str, pos: int) -> bool:
+    m = _WORD_AFTER.match(text, pos)
+    return m is not None and m.group(1).casefold() in _AI_NOUNS
 
 
 _SERIES_BEFORE = re.compile(r"(?i:series)[\s-]$")
@@ -156,14 +188,19 @@ _CACHED_TOKENS = 4
 
 
 # Token kinds for _pieces (a pure function of the token, cached: names recur across stories).
-_NORMAL, _BREAK, _STOP, _OF_DE = 0, 1, 2, 3
+# _AI: "AI" ends a name it follows ("Helix Foundry AI", "Stack AI's") but starts none
+# ("AI startup Foo", "AI Chips").
+_NORMAL, _BREAK, _AI, _STOP, _OF_DE = 0, 1, 2, 3, 4
 
 
 @lru_cache(maxsize=8192)
 def _token_kind(tok: str) -> int:
-    low = _clean(tok).casefold()
+    clean = _clean(tok)
+    low = clean.casefold()
     if low in ("of", "de"):
         return _OF_DE
+    if clean == "AI":
+        return _AI
     if low in STOP:
         return _STOP
     if _POSSESSIVE.search(tok.rstrip(".,;:!?")) or _HYPHEN_ADJ.search(tok):
@@ -180,11 +217,20 @@ def _pieces(chunk: str) -> tuple[tuple[int, str], ...]:
     piece_start: int | None = None
     piece_end = 0
     pos = 0
-    for tok in chunk.split():
+    toks = chunk.split()
+    for i, tok in enumerate(toks):
         start = pos
         end = pos + len(tok)
         pos = end + 1
         kind = _token_kind(tok)
+        if kind == _AI:
+            if piece_start is not None:
+                # "Zentrix AI Deal", "Nvidia AI Chips": the "AI" describes the noun after it.
+                nxt = toks[i + 1] if i + 1 < len(toks) else ""
+                _emit(chunk, piece_start, piece_end if _clean(nxt).casefold() in _AI_NOUNS
+                      else end, out)
+                piece_start = None
+            continue
         if kind >= _STOP:
             if kind == _STOP and piece_start is not None:
                 _emit(chunk, piece_start, piece_end, out)
@@ -244,6 +290,8 @@ def is_org_like(name: str) -> bool:
     toks = name.split()
     if all(t.casefold() in PLACES or t.casefold() in STOP for t in toks):
         return False
+    if len(toks) == 2 and toks[1] == "AI" and toks[0].casefold() in _AI_KINDS:
+        return False  # "Agentic AI", "Generative AI": fields
     if toks[0].casefold() in PRODUCTS:
         return False  # "Llama AI model hosts", "Claude Opus"
     if len(toks) >= 2 and toks[0].casefold() in FIRST_NAMES and toks[-1][:1].isupper():
