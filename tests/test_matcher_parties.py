@@ -118,9 +118,36 @@ def test_investors_named_in_the_summary() -> None:
                  "The Series A was led by Quorvia Capital, with participation from Nexaro Ventures.")
     assert m.parties == ("Zentrix", "Quorvia Capital", "Nexaro Ventures"), m.signals
     assert "parties:summary-investors" in m.signals
-    # investors named in the title win: the summary is not read for more
+    # investors named in sentences of their own are read even when the title names some
     m = classify("Zentrix raises $20M led by Quorvia Capital", "Orbix Ventures also joined the round.")
-    assert m.parties == ("Zentrix", "Quorvia Capital")
+    assert m.parties == ("Zentrix", "Quorvia Capital", "Orbix Ventures")
+
+
+def test_investor_sentences() -> None:
+    cases = [
+        ("Zentrix lands $12M Series A", "Nexaro Ventures led the round.", ["Nexaro Ventures"]),
+        ("Zentrix lands $12M Series A", "Nexaro Ventures and Orbix Capital co-led the financing.",
+         ["Nexaro Ventures", "Orbix Capital"]),
+        ("Zentrix lands $12M Series A led by Quorvia", "Tessel Capital also participated.",
+         ["Quorvia", "Tessel Capital"]),
+        ("Zentrix lands $12M Series A", "It was led by Quorvia, with Nexaro and Orbix co-leading.",
+         ["Quorvia", "Nexaro", "Orbix"]),
+        ("Zentrix lands $12M Series A", "The round was led by Quorvia, with existing investor "
+         "Orbix Capital following on.", ["Quorvia", "Orbix Capital"]),
+        ("Zentrix lands $12M Series A", "Backers include Quorvia and Nexaro.", ["Quorvia", "Nexaro"]),
+        ("Zentrix closes $12M Series A", "The startup closed the round with Quorvia and Nexaro among "
+         "investors.", ["Quorvia", "Nexaro"]),
+        ("Zentrix lands $12M growth round led by Quorvia", "The Tokyo investor was joined by Nexaro.",
+         ["Quorvia", "Nexaro"]),
+    ]
+    for title, summary, investors in cases:
+        m = classify(title, summary)
+        assert m.parties == ("Zentrix", *investors), (title, summary, m.parties)
+    # "with Foo" alone is a partner, and a person leading a team is not an investor
+    m = classify("Zentrix lands $12M Series A", "It will build agents with Quorvia for banks.")
+    assert m.parties == ("Zentrix",)
+    m = classify("Zentrix lands $12M Series A", "Zentrix led the market in 2024; Jane Smith led the team.")
+    assert m.parties == ("Zentrix",)
 
 
 def test_a_trailing_ai_belongs_to_the_name() -> None:

@@ -365,6 +365,21 @@ def test_investors_after_prefilter_on_the_lowercase_copy() -> None:
                 assert gated.investors_after(pos, limit) == plain.investors_after(pos, limit), (t, pos)
 
 
+def test_investor_sentences_prefilter_on_the_lowercase_copy() -> None:
+    from bot.matcher.parties import Slots
+
+    extra = ["Foo and Bar LED THE ROUND.", "Foo Also Participated", "Investors Included Foo",
+             "with Foo and Bar co-leading", "Acme was Joined By Foo", "Backers including Foo"]
+    for t in TEXTS[:3000] + extra:
+        low = safe_lower(t)
+        if low is None:
+            continue
+        runs = tuple(names.runs(t))
+        assert Slots(t, runs, low).investor_sentences() == Slots(t, runs).investor_sentences(), t
+    assert Slots("Acme was Joined By Foo", tuple(names.runs("Acme was Joined By Foo")),
+                 "acme was joined by foo").investor_sentences()
+
+
 def test_party_word_tries_match_the_plain_alternations() -> None:
     # _STOPPER and _BEFORE_BLOCKERS hold their word lists as tries; callers read only the
     # start of a _STOPPER match and whether _BEFORE_BLOCKERS matches.

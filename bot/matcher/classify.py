@@ -430,6 +430,18 @@ class Matcher:
                 pos = investors[-1].end
             if parties.investors:
                 signals.append("parties:summary-investors")
+        if found & _EVENT_BIT["funding"]:
+            # Investors in sentences of their own ("Foo also participated", "with Bar
+            # co-leading"), wherever the round itself was read.
+            raisers = {n.casefold() for n in parties.raisers}
+            for view in (title, summary):
+                if not view.text:
+                    continue
+                for r in view.slots.investor_sentences():
+                    name = self._canon(r)
+                    if name.casefold() not in raisers:
+                        parties.investors.append(name)
+                        signals.append("parties:investor-sentence")
 
         amount = self._amount(kept, title, summary, evidence, signals)
         rnd = self._round(events, strategic, title, summary, round_starts, evidence, signals)

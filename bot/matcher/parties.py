@@ -69,6 +69,27 @@ _APPOSITIVE_START = re.compile(
 
 _BACKED_BY = re.compile(r"(?i:backed by|with backing from)\s+")
 
+# Investor sentences around a round, named before their verb or after a list intro:
+# "Foo and Bar led the round", "Baz also participated", "Qux joined the financing",
+# "with Foo and Bar participating", "Backers include Foo", "with Foo among investors".
+_ROUND_NOUN = r"(?:round|financing|raise|investment|funding|series [a-h]|seed|tranche|extension)"
+_INVESTOR_VERB = re.compile(
+    rf"(?i:\b(?:also\s+)?(?:participated\b|(?:led|co-led)\s+(?:the|this|its|their)\s+(?:\w+\s+)?{_ROUND_NOUN}\b|"
+    rf"joined\s+(?:the|this|its)\s+(?:\w+\s+)?{_ROUND_NOUN}\b))"
+)
+_INVESTOR_LIST_INTRO = re.compile(
+    r"(?i:\b(?:(?:backers|investors)\s+(?:also\s+)?(?:include|included|including)|"
+    r"(?:was|were|is|are)\s+(?:also\s+)?joined\s+by|"
+    r"with\s+(?:(?:existing|new|returning|other)\s+)?(?:(?:investors?|backers?)\s+)?(?=[A-Z]|[a-z]{1,4}[A-Z]|the\s))\s*)"
+    r"(?:the\s+)?"
+)
+_INVESTOR_LIST_TAIL = re.compile(
+    r"(?i:\s*(?:also\s+)?(?:participating|co-leading|co-investing|joining|following on|investing|"
+    r"among\s+(?:the\s+|its\s+)?(?:investors|backers)))\b"
+)
+# Every _INVESTOR_VERB / _INVESTOR_LIST_INTRO match holds one of these lowercase literals.
+_INVESTOR_SENTENCE_WORDS = ("participated", "led", "joined", "includ", "with")
+
 
 @dataclass(frozen=True, slots=True)
 class Slots:
@@ -232,6 +253,28 @@ class Slots:
         if first is None or first.start > m.end() + 25:
             return []
         return self.list_forward(first)
+
+    def investor_sentences(self) -> list[Run]:
+        """Investors a round's text names in its own sentences: "Foo and Bar led the round",
+        "Baz also participated", "with Qux participating", "Backers include Foo and Bar"."""
+        low = self.low
+        if low is not None and not any(w in low for w in _INVESTOR_SENTENCE_WORDS):
+            return []  # an exact prefilter: every match holds one of the words
+        out: list[Run] = []
+        for m in _INVESTOR_VERB.finditer(self.text):
+            subj = self.subject_before(m.start())
+            if subj is not None:
+                out.extend(self.list_backward(subj))
+        for m in _INVESTOR_LIST_INTRO.finditer(self.text):
+            first = self.object_after(m.end(), skip_prep=False, limit=40)
+            if first is None or first.start > m.end() + 25:
+                continue
+            names = self.list_forward(first)
+            if m.group().lower().startswith("with") and _INVESTOR_LIST_TAIL.match(
+                    self.text, names[-1].end) is None:
+                continue  # "with Foo" alone is a partner, not an investor
+            out.extend(names)
+        return out
 
     def investors_leading(self) -> list[Run]:
         """Headline-initial "Backed by X and Y, Acme raises ..."."""
