@@ -137,6 +137,12 @@ def test_amount_is_the_raise_not_the_valuation() -> None:
         # the label guide: a tender offer at a new valuation, or new shares sold, is funding
         ("AI lab Zentrix plans employee tender offer at $90B valuation", {"funding"}, ("Zentrix",)),
         ("Robotics startup Zentrix to sell up to $300M in new shares", {"funding"}, ("Zentrix",)),
+        # deals being negotiated, memoranda, supply agreements
+        ("Zentrix in talks with Quorvia over search integration, sources say", {"partnership"},
+         ("Zentrix", "Quorvia")),
+        ("Zentrix and Quorvia sign memorandum on AI safety testing", {"partnership"},
+         ("Zentrix", "Quorvia")),
+        ("Quorvia agrees to supply 18,000 AI chips to Zentrix", {"partnership"}, ("Quorvia", "Zentrix")),
     ],
 )
 def test_phrasings_beyond_the_dev_set(title: str, events: set[str], parties: tuple[str, ...] | None) -> None:
@@ -152,10 +158,45 @@ def test_phrasings_beyond_the_dev_set(title: str, events: set[str], parties: tup
         "Google launches a protocol for agent-driven purchases",  # "purchases" as a noun
         "Zentrix founder wants to merge machines and minds",  # not two companies merging
         "Quorvia to acquire a minority stake in AI startup Zentrix",  # a stake is no takeover
+        "Exclusive: AI startup Zentrix buys itself more runway",  # nothing changes hands
+        "Quorvia buys time with a price cut on its AI chips",
     ],
 )
 def test_not_an_acquisition(title: str) -> None:
     assert "acquisition" not in classify(title).events
+
+
+def test_talks_to_buy_or_raise_are_not_partnership_talks() -> None:
+    assert "partnership" not in classify("Zentrix in talks with Quorvia to buy its chip unit").events
+    assert "partnership" not in classify("Zentrix in talks with investors to raise $50M").events
+    assert "partnership" not in classify("Zentrix in talks with SoftBank about a $1B investment").events
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "events", "parties"),
+    [
+        # a summary sentence about "the startup" is about the title's company
+        ("Japan's answer to OpenAI? Zentrix comes of age",
+         "The Tokyo AI developer closed a ¥10 billion Series C, with Quorvia among investors.",
+         {"funding"}, ("Zentrix", "Quorvia")),
+        ("Zentrix goes it alone",
+         "The robotics startup said it had ended its collaboration agreement with Quorvia.",
+         {"partnership"}, ("Zentrix", "Quorvia")),
+        ("Exclusive: Zentrix buys itself more runway",
+         "The voice-agent startup has landed an $8 million bridge round from Nexaro Ventures.",
+         {"funding"}, ("Zentrix", "Nexaro Ventures")),
+        ("What Quorvia's latest move means for Europe",
+         "Quorvia has agreed to supply 18,000 of its chips to Zentrix for a compute platform.",
+         {"partnership"}, ("Quorvia", "Zentrix")),
+        # no named company in the sentence, and nothing happened
+        ("Zentrix comes of age", "The company said demand for its AI agents was strong.", set(), ()),
+    ],
+)
+def test_summary_news_about_the_title_company(title: str, summary: str, events: set[str],
+                                              parties: tuple[str, ...]) -> None:
+    m = classify(title, summary)
+    assert set(m.events) == events, m.signals
+    assert m.parties == parties, m.signals
 
 
 @pytest.mark.parametrize(

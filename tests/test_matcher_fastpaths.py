@@ -65,6 +65,8 @@ _STOCK = [
     "Foo signs on as Bar's AI infrastructure partner; Baz tapped by Qux to build; as\tVex's partner",
     "Foo is open to partnerships with Bar; revenue hits $1B; nears $2B valuation; Open To deals",
     "It follows Foo's 2023 partnership with Bar; the 1999 deal; Followed by its 2021 acquisition",
+    "Foo has agreed to supply chips to Bar; Agrees To License; Foo in talks with Bar over search; "
+    "held talks with Baz; opens early talks with Qux; Holds Talks With Vex; buys itself time",
 ]
 
 

@@ -320,6 +320,38 @@ def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
     return out
 
 
+# A summary sentence about "the startup" or "the CRM giant" (or "it"), naming no organisation
+# before its verb, is about the company its vague title names ("Kumo Reasoning comes of age" /
+# "The Tokyo AI developer closed a ¥10 billion Series C").
+_ANAPHOR = re.compile(
+    r"\s*(?:(?:The|This|the|this)\s+(?:[\w'’.-]+\s+){0,5}?(?:start-?up|company|firm|developer|"
+    r"maker|lab|giant|provider|platform|unicorn|business|outfit|chipmaker|group|scale-?up|"
+    r"vendor|specialist|creator|operator|builder|insurer|lender|retailer|fintech|automaker)"
+    r"|It)\b(?![-’'])"
+)
+_TITLE_CLAUSE = re.compile(r"[?:;|—–]\s|\s-\s")
+
+
+def _antecedent(pos: int, view: _FieldView, title: _FieldView) -> Run | None:
+    """The title's company, when the summary sentence holding ``pos`` opens with a
+    descriptor ("The voice-agent startup has landed ...") and names no organisation before
+    ``pos``.  The title's last clause holds its news ("Exclusive: Foo buys itself runway")."""
+    text = view.text
+    start = text.rfind(". ", 0, pos)
+    start = 0 if start < 0 else start + 2
+    if _ANAPHOR.match(text, start) is None:
+        return None
+    if any(start <= r.start and r.end <= pos for r in view.slots.org_runs()):
+        return None
+    clause = 0
+    for m in _TITLE_CLAUSE.finditer(title.text):
+        clause = m.end()
+    for r in title.slots.org_runs():
+        if r.start >= clause:
+            return r
+    return None
+
+
 def _split_pair(r: Run) -> list[Run]:
     """"Apple-Alibaba" (as in "the Apple-Alibaba deal") names two parties: split it when
     both sides look like organisations; any other run is returned as it is."""
@@ -485,14 +517,17 @@ class Matcher:
         if not kept and summary.text:
             if summary_hits is None:
                 summary_hits = summary.hits()
-            kept = self._keep(summary_hits, summary, vetoes, parties, signals)
+            kept = self._keep(summary_hits, summary, vetoes, parties, signals, title)
         kept = self._arbitrate(kept, parties, signals)
         if kept:
             self._fallback_parties(kept, title, summary, parties)
         return kept
 
     def _keep(self, hits: list[Hit], view: _FieldView, vetoes: set[EventType],
-              parties: _Parties, signals: list[str]) -> list[Hit]:
+              parties: _Parties, signals: list[str],
+              title: _FieldView | None = None) -> list[Hit]:
+        """``title``: given for summary hits, whose "The startup ..." may mean the title's
+        company (see ``_antecedent``)."""
         kept: list[Hit] = []
         raisers, investors, others = parties.raisers, parties.investors, parties.others
         for h in hits:
@@ -505,7 +540,7 @@ class Matcher:
             # A dropped hit must not leave the parties it did find behind: remember where
             # each list ended, and cut them back on a drop.
             marks = len(raisers), len(investors), len(others)
-            names = self._hit_parties(h, view, parties)
+            names = self._hit_parties(h, view, parties, title)
             need = rule.min_parties or (1 if rule.strength == "medium" else 0)
             if h.field == "summary":
                 # Summaries talk about deals in general; require named organisations.
@@ -592,7 +627,8 @@ class Matcher:
             cache[name] = known
         return known
 
-    def _hit_parties(self, h: Hit, view: _FieldView, parties: _Parties) -> list[str] | None:
+    def _hit_parties(self, h: Hit, view: _FieldView, parties: _Parties,
+                     title: _FieldView | None = None) -> list[str] | None:
         """Add the parties the trigger's slots name; None vetoes the hit."""
         s = view.slots
         role = h.rule.role
@@ -606,6 +642,8 @@ class Matcher:
             if subj is None:
                 obj = s.object_after(h.end, limit=40)
                 subj = obj if obj is not None and view.text[h.end:obj.start].strip(" ,") in ("", "for") else None
+            if subj is None and title is not None:
+                subj = _antecedent(h.start, view, title)
             if subj is not None:
                 name = self._canon(subj)
                 if self._is_investor(name) and h.rule.signal != "funding:amount-round":
@@ -656,6 +694,9 @@ class Matcher:
                 subj_runs = s.list_backward(adj)
             else:
                 subj_runs = s.clause_subjects(h.start)
+                if not subj_runs and title is not None:
+                    ante = _antecedent(h.start, view, title)
+                    subj_runs = [ante] if ante is not None else []
             inside = s.inside(h.start, h.end)
             if h.rule.signal == "partnership:pair-deal":
                 inside = [p for r in inside for p in _split_pair(r)]
@@ -667,6 +708,10 @@ class Matcher:
                 by = view.text[h.end : h.end + 4].lower()
                 if by != " by " or s.object_after(h.end + 4, skip_prep=False) is None:
                     return None
+            if obj is None and h.rule.signal == "partnership:agrees-to-supply":
+                # "agrees to supply 18,000 chips to Foo": the buyer follows "to".
+                to = view.text.find(" to ", h.end, h.end + 60)
+                obj = s.object_after(to + 4, skip_prep=False) if to >= 0 else None
             obj_runs = s.list_forward(obj) if obj else []
             for r in subj_runs + inside + obj_runs:
                 name = self._canon(r)

@@ -122,6 +122,8 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
                                       'pledge commit', 'and'),
     "partnership:commits": _gate('commit commits committed'),
     "partnership:with-deal": _gate('deal partnership tie pact agreement', 'with'),
+    "partnership:agrees-to-supply": _gate('agree agrees agreed', 'supply provide deliver license licence host'),
+    "partnership:talks-with": _gate('talks', 'with'),
     "acquisition:acquires": _gate('acquires acquired acquiring acquire buys bought buy purchases purchased snaps snapped snatches snatched scoops scooped swallows takes took over nabs nabbed absorbs absorbed'),
     "acquisition:noun": _gate('acquisition acquisitions acqui acquihire acquihires hire hires takeover buyout'),
     "acquisition:merge": _gate('merge merges merged merging merger mergers'),
@@ -245,7 +247,7 @@ RULES: tuple[Rule, ...] = (
             r"reach(?:es|ed)?|lands?|landed|wins?|won|awarded|secures?|secured|forges?|forged|"
             r"clinch(?:es|ed)?|nears?|neared|cuts?|enters?(?: into)?|entered(?: into)?|"
             r"renegotiat\w*|renews?|renewed|finali[sz]e[sd]?|restores?|announces?|announced)"
-            r"\s+(?:\S+\s+){0,5}?(?:deals?|agreements?|pact|contracts?|memorandum of understanding|"
+            r"\s+(?:\S+\s+){0,5}?(?:deals?|agreements?|pact|contracts?|memorand(?:um|a)(?: of understanding)?|"
             r"mou|tie-up)\b)"),
          "strong", True, "pair"),
     Rule("partnership:deal-with", "partnership",
@@ -314,6 +316,17 @@ RULES: tuple[Rule, ...] = (
          "medium", False, "pair"),
     Rule("partnership:commits", "partnership",
          _r(rf"(?i:\bcommit(?:s|ted)?\s+{_QUANT})(?:{AMT})\s+(?i:to|in|for)\b"), "medium", False, "pair"),
+    Rule("partnership:agrees-to-supply", "partnership",
+         # "Nvidia has agreed to supply 18,000 chips to Mistral AI": a supply deal.
+         _r(r"(?i:\bagree(?:s|d)?\s+to\s+(?:supply|provide|deliver|license|licence|host)\b)"),
+         "medium", True, "pair", 2),
+    Rule("partnership:talks-with", "partnership",
+         # "Apple in talks with Perplexity over Safari search integration": a deal being
+         # negotiated (talks to buy or to invest are the acquisition and funding rules').
+         _r(r"(?i:\b(?:in|holds?|held|holding|opens?|opened)\s+(?:early\s+|advanced\s+|exclusive\s+|"
+            r"preliminary\s+)?talks\s+with\s+)(?:the\s+)?(?=[A-Z]|[a-z]{1,4}[A-Z])"
+            r"(?!.{0,60}(?i:\b(?:acqui|buy|purchas|takeover|merg|rais|invest|fund|stake|sale|sell)))"),
+         "medium", False, "pair", 2),
     Rule("partnership:with-deal", "partnership",
          _r(rf"(?i:\bwith\s+){_NAMES}\s+(?i:deal|partnership|tie-up|pact|agreement)\b"),
          "strong", False, "pair"),
@@ -322,7 +335,9 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\b(?:acquires|acquired|acquiring|to acquire|will acquire|buys|bought|to buy|"
             r"purchases|purchased|snaps up|snapped up|snatches up|snatched up|scoops up|scooped up|"
             r"swallows|takes over|took over|nabs|nabbed|absorbs|absorbed)\b)"
-            r"(?!\s*(?:$|[.,;:!?)—–])|\s+(?:an?\s+|its\s+)?(?:\d+(?:\.\d+)?\s?(?:%|percent)|minority|stake)\b)"),
+            r"(?!\s*(?:$|[.,;:!?)—–])|\s+(?:an?\s+|its\s+)?(?:\d+(?:\.\d+)?\s?(?:%|percent)|minority|stake)\b"
+            # "buys itself more runway", "buys time": no company changes hands
+            r"|\s+(?:itself|themselves|(?:some\s+|more\s+)?(?:time|runway))\b)"),
          "strong", True, "acq"),
     Rule("acquisition:noun", "acquisition",
          _r(r"(?i:\bacquisitions?\b(?!\s+(?:playbook|strategy|strategies|spree|binge|targets?|"
@@ -445,6 +460,8 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "partnership:partners-obj": ("partner",),
     "partnership:commits": ("commit",),
     "partnership:with-deal": ("with",),
+    "partnership:agrees-to-supply": ("agree",),
+    "partnership:talks-with": ("in ", "hold", "held", "open"),
     "acquisition:noun": ("acqui", "takeover", "buyout"),
     "acquisition:merge": ("merg", "to merge", "post-merger"),
     "acquisition:sells-to": ("sell", "sold", "to sell"),

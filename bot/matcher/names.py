@@ -120,6 +120,9 @@ _AI_KINDS: frozenset[str] = frozenset(
     """.split()
 )
 
+_GROUPS: frozenset[str] = frozenset(("big tech", "big pharma", "big oil", "big banks", "big four",
+                                     "magnificent seven", "mag 7", "faang"))
+
 # Title-case nouns an "AI" before them describes ("Zentrix AI Deal").
 _AI_NOUNS: frozenset[str] = frozenset(
     """
@@ -290,6 +293,8 @@ def is_org_like(name: str) -> bool:
     toks = name.split()
     if all(t.casefold() in PLACES or t.casefold() in STOP for t in toks):
         return False
+    if folded in _GROUPS:
+        return False  # "Big Tech": a group of companies, none named
     if len(toks) == 2 and toks[1] == "AI" and toks[0].casefold() in _AI_KINDS:
         return False  # "Agentic AI", "Generative AI": fields
     if toks[0].casefold() in PRODUCTS:
