@@ -143,6 +143,18 @@ def test_amount_is_the_raise_not_the_valuation() -> None:
         ("Zentrix and Quorvia sign memorandum on AI safety testing", {"partnership"},
          ("Zentrix", "Quorvia")),
         ("Quorvia agrees to supply 18,000 AI chips to Zentrix", {"partnership"}, ("Quorvia", "Zentrix")),
+        # company blogs: "welcome to the family" is an acquisition
+        ("Welcoming Zentrix to the Quorvia family", {"acquisition"}, ("Zentrix", "Quorvia")),
+        ("AI startup Zentrix joins the Quorvia family", {"acquisition"}, ("Zentrix", "Quorvia")),
+        # a merger announced together is no partnership
+        ("Zentrix and Quorvia Announce Merger of Equals to Lead in AI Agents", {"acquisition"}, None),
+        # the money of a deal is no funding round
+        ("Zentrix Signs Multi-Year GPU Supply Agreement with Quorvia Valued at USD 1.1 Billion",
+         {"partnership"}, None),
+        ("Zentrix, Quorvia to set up joint venture for factory AI with ¥3 billion investment",
+         {"partnership"}, ("Zentrix", "Quorvia")),
+        # an investor described as a company's venture fund
+        ("Zentrix adds $7M Series A extension led by M12, Quorvia's venture fund", {"funding"}, None),
     ],
 )
 def test_phrasings_beyond_the_dev_set(title: str, events: set[str], parties: tuple[str, ...] | None) -> None:
@@ -164,6 +176,13 @@ def test_phrasings_beyond_the_dev_set(title: str, events: set[str], parties: tup
 )
 def test_not_an_acquisition(title: str) -> None:
     assert "acquisition" not in classify(title).events
+
+
+def test_government_spending_is_no_funding() -> None:
+    assert classify("Cabinet approves ₹10,000 crore funding for national AI mission").events == ()
+    assert classify("Government earmarks $2 billion in funding for AI compute").events == ()
+    # a fund close is still vetoed, possessive or not
+    assert "funding" not in classify("Quorvia's new $500M AI fund backs Zentrix").events
 
 
 def test_talks_to_buy_or_raise_are_not_partnership_talks() -> None:

@@ -67,6 +67,8 @@ _STOCK = [
     "It follows Foo's 2023 partnership with Bar; the 1999 deal; Followed by its 2021 acquisition",
     "Foo has agreed to supply chips to Bar; Agrees To License; Foo in talks with Bar over search; "
     "held talks with Baz; opens early talks with Qux; Holds Talks With Vex; buys itself time",
+    "Welcoming Foo to the Bar family; Baz joins the Qux AI family; welcomed Vex Labs To The Wib Family",
+    "Cabinet approves ₹500 crore funding; Government Earmarks $2B; led by M12, Foo's Venture Fund",
 ]
 
 

@@ -52,10 +52,18 @@ _IPO = re.compile(
 # A VC firm raising its own fund, or a grant/prize programme, is not a company raise.
 _FUND_CLOSE = re.compile(
     r"(?i:\b(?:new|first|second|third|fourth|fifth|sixth|seventh|\w+th|debut|latest|flagship|"
-    r"early-stage|growth|seed|venture|vc|ai|opportunity|continuation)\s+(?:stage\s+)?funds?\b)"
+    r"early-stage|growth|seed|ai|opportunity|continuation)\s+(?:stage\s+)?funds?\b"
+    # "led by M12, Microsoft's venture fund": an investor described, not a fund closed
+    r"|(?<![’']s\s)\b(?:venture|vc)\s+funds?\b)"
     r"(?!ing|rais)|\$[\d.]+\s?[MBK]?\w*\s+(?:\w+\s+)?funds?\b(?!ing)"
 )
-_GRANTS = re.compile(r"(?i:\bgrants?\b|\bprizes?\b|\bscholarships?\b|\bfellowships?\b|\baward\b)")
+_GRANTS = re.compile(
+    r"(?i:\bgrants?\b|\bprizes?\b|\bscholarships?\b|\bfellowships?\b|\baward\b"
+    # a government's own spending: "Cabinet approves ₹10,372 crore funding for IndiaAI Mission"
+    r"|\b(?:cabinet|government|govt|ministry|parliament|congress|senate|lawmakers|legislature)\s+"
+    r"(?:\w+\s+){0,2}?(?:approves?|approved|allocates?|allocated|earmarks?|earmarked|sanctions?|"
+    r"sanctioned)\b)"
+)
 # Advice and how-to pieces talk about raising without anyone raising.
 _ADVICE = re.compile(
     r"(?i:\b(?:how to|need to|tips (?:for|to)|guide to|should you|when to|ways to|time to)\s+raise\b)"
@@ -118,7 +126,8 @@ _VETO_STARTS: dict[str, tuple[str, ...]] = {
     "ipo": ("ipo", "initial public offering", "go", "file", "direct listing", "public",
             "stock market", "market", "s-1"),
     "fund": ("fund",),
-    "grant": ("grant", "prize", "scholarship", "fellowship", "award"),
+    "grant": ("grant", "prize", "scholarship", "fellowship", "award", "cabinet", "government",
+              "govt", "ministry", "parliament", "congress", "senate", "lawmakers", "legislature"),
     "advice": ("how to", "need to", "tips ", "guide to", "should you", "when to", "ways to",
                "time to"),
     "lawsuit": ("sues", "sued", "suing", "lawsuit", "class action", "verdict"),
@@ -179,9 +188,10 @@ _GENERIC_DEAL = frozenset(
     {
         "partnership:deal-verb", "partnership:deal-with", "partnership:pair-deal",
         "partnership:kind-deal", "partnership:new-deal", "partnership:with-deal",
-        "partnership:commits", "partnership:join-forces",
+        "partnership:commits", "partnership:join-forces", "partnership:joint-launch",
     }
 )
+_DEAL_MONEY_RULES = frozenset({"funding:valuation", "funding:amount-round"})
 _STRATEGIC_RULES = frozenset({"funding:invests-in", "funding:investment-in", "funding:stake"})
 _STRENGTH = {"strong": 0.85, "medium": 0.55}
 # A set of event types as bits; _EVENTS_OF[bits] lists them in EVENT_TYPES order.
@@ -520,6 +530,8 @@ class Matcher:
             kept = self._keep(summary_hits, summary, vetoes, parties, signals, title)
         kept = self._arbitrate(kept, parties, signals)
         if kept:
+            kept = self._deal_money(kept, title, summary, signals)
+        if kept:
             self._fallback_parties(kept, title, summary, parties)
         return kept
 
@@ -594,6 +606,29 @@ class Matcher:
             if rule.event == "acquisition" and rule.strength == "strong":
                 return [h for h in kept if h.rule.signal not in _GENERIC_DEAL]
         return kept
+
+    @staticmethod
+    def _deal_money(kept: list[Hit], title: _FieldView, summary: _FieldView,
+                    signals: list[str]) -> list[Hit]:
+        """A valuation or an "investment" amount after a partnership or acquisition trigger
+        prices that deal ("signs GPU supply agreement valued at $1.1B", "to set up a joint
+        venture with ¥3 billion investment"): it is no funding round of its own."""
+        money = [h for h in kept if h.rule.signal in _DEAL_MONEY_RULES]
+        if not money or any(h.rule.event == "funding" and h.rule.signal not in _DEAL_MONEY_RULES
+                            for h in kept):
+            return kept
+        drop = []
+        for h in money:
+            text = (title if h.field == "title" else summary).text
+            if h.rule.signal == "funding:amount-round" and not text[h.start:h.end].lower().endswith(
+                    "investment"):
+                continue
+            if any(d.field == h.field and d.start < h.start and d.rule.event != "funding"
+                   and d.rule.strength == "strong" for d in kept):
+                drop.append(h)
+        for h in drop:
+            signals.append(f"drop:{h.rule.signal}:deal-money")
+        return [h for h in kept if h not in drop]
 
     # -- parties --------------------------------------------------------------------------
     def _canon(self, run: Run) -> str:

@@ -131,6 +131,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "acquisition:joins": _gate('join joins joining'),
     "acquisition:deal-to-acquire": _gate('acquire buy purchase take', 'deal agreement offer bid intent'),
     "acquisition:gets-acquired": _gate('acquired'),
+    "acquisition:family": _gate('family'),
 }
 _MONEY_RULES = frozenset({'funding:amount-from', 'funding:amount-round', 'funding:raise-amount', 'funding:seeks-amount', 'funding:valuation', 'partnership:commits'})
 
@@ -358,6 +359,12 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\b(?:deal|agreement|offer|bid|intent)\s+to\s+(?:[a-z]+ly\s+|maybe\s+|also\s+)?"
             r"(?:acquire|buy|purchase|take over)\b)"),
          "strong", True, "acq"),
+    Rule("acquisition:family", "acquisition",
+         # "Welcoming Foo to the Bar family", "Foo joins the Bar family": a company blog's
+         # word for an acquisition.
+         _r(rf"(?i:\b(?:welcom(?:es|ed|ing|e)|joins?|joined|joining))\s+(?:(?:{_NAMES})\s+)?(?i:to\s+)?"
+            rf"(?i:the)\s+{_NAMES}\s+(?i:family)\b"),
+         "strong", False, "acq"),
     Rule("acquisition:gets-acquired", "acquisition",
          _r(r"(?i:\b(?:gets|get|got|been|be|being|is|was)\s+acquired\b)"), "strong", False, "acq"),
 )
@@ -467,6 +474,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "acquisition:sells-to": ("sell", "sold", "to sell"),
     "acquisition:deal-to-acquire": ("deal", "agreement", "offer", "bid", "intent"),
     "acquisition:gets-acquired": ("get", "got", "be", "is", "was"),
+    "acquisition:family": ("welcom", "join"),
 }
 _RULE_STARTS: dict[str, tuple[str, ...]] = _STARTS
 # Every alternative of these rules starts with "\b" before a letter, so only word starts

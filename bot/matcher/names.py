@@ -43,6 +43,7 @@ STOP: frozenset[str] = frozenset(
     entered enters enter reach reaches reached strikes struck seals sealed wins awarded forges
     forged nears renews extends deepens strengthens bets bet commits signed lands nabs
     exits exit quits quit abandons eyes targets
+    welcomes welcome welcomed welcoming valued valuing
     ipo ipos m&a vc vcs llm llms gpu gpus api apis saas smb smbs sme smes b2b b2c
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs
