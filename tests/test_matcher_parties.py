@@ -162,3 +162,20 @@ def test_a_trailing_ai_belongs_to_the_name() -> None:
     # Kinds of AI are fields, not names.
     m = classify("Quill unveils a chip for Agentic AI, and raises $40M")
     assert "Agentic AI" not in m.parties and "Agentic" not in m.parties
+
+
+def test_press_release_title_case_words_are_not_parties() -> None:
+    cases = [
+        ("Zentrix Announces Strategic Partnership with Quorvia to Deliver Secure LLMs", {"Zentrix", "Quorvia"}),
+        ("Zentrix Has Entered Into a Definitive Agreement to Acquire Quorvia AI", {"Zentrix", "Quorvia AI"}),
+        ("Zentrix Signs MoU with Quorvia Institute for Indic LLMs", {"Zentrix", "Quorvia Institute"}),
+        ("Zentrix Raises $140 Million Series C Led by Nexaro Ventures", {"Zentrix", "Nexaro Ventures"}),
+        ("Zentrix closes OVERSUBSCRIBED £2.1m seed round led by Quorvia Capital",
+         {"Zentrix", "Quorvia Capital"}),
+        ("Thrilled to announce our partnership with Quorvia", {"Quorvia"}),
+    ]
+    for title, parties in cases:
+        assert set(classify(title).parties) == parties, (title, classify(title).parties)
+    # a sentence's last name does not run on into the next sentence's first
+    m = classify("Zentrix lands $60M Series E", "It was led by Quorvia Capital. Nexaro Ventures also participated.")
+    assert m.parties == ("Zentrix", "Quorvia Capital", "Nexaro Ventures")

@@ -44,6 +44,10 @@ STOP: frozenset[str] = frozenset(
     forged nears renews extends deepens strengthens bets bet commits signed lands nabs
     exits exit quits quit abandons eyes targets
     welcomes welcome welcomed welcoming valued valuing
+    thousand million billion trillion crore lakh usd eur gbp inr rmb rs
+    strategic definitive multi-year multiyear long-term non-binding binding landmark historic
+    mou moa memorandum understanding reseller licensing oversubscribed extension equals
+    thrilled excited proud delighted pleased like unlike
     ipo ipos m&a vc vcs llm llms gpu gpus api apis saas smb smbs sme smes b2b b2c
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs
@@ -209,6 +213,8 @@ def _token_kind(tok: str) -> int:
         return _STOP
     if _POSSESSIVE.search(tok.rstrip(".,;:!?")) or _HYPHEN_ADJ.search(tok):
         return _BREAK
+    if tok.endswith(".") and len(clean) > 1 and _KEEP_DOT.search(tok) is None:
+        return _BREAK  # "led by Thrive Capital. Andreessen Horowitz ...": a sentence ends
     return _NORMAL
 
 
