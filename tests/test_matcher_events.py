@@ -178,6 +178,17 @@ def test_not_an_acquisition(title: str) -> None:
     assert "acquisition" not in classify(title).events
 
 
+def test_an_exchange_debut_is_an_ipo() -> None:
+    assert classify("AI chip designer Zentrix soars 80% in KOSDAQ debut",
+                    "The company raised ₩120 billion in its listing.").events == ()
+    assert classify("Zentrix shares jump in Nasdaq debut").events == ()
+
+
+def test_wire_tags_are_not_part_of_names() -> None:
+    assert classify("Exclusive-Zentrix AI in talks to raise $1 billion, sources say").parties == ("Zentrix AI",)
+    assert set(classify("EXCLUSIVE-Zentrix nears deal with Quorvia").parties) == {"Zentrix", "Quorvia"}
+
+
 def test_government_spending_is_no_funding() -> None:
     assert classify("Cabinet approves ₹10,000 crore funding for national AI mission").events == ()
     assert classify("Government earmarks $2 billion in funding for AI compute").events == ()

@@ -554,6 +554,10 @@ def test_runs_from_cached_chunk_pieces() -> None:
                     continue
                 if piece is None:
                     piece = tm.start()
+                    wire = re.match(r"(?i:exclusive|breaking|update|insight)-", tm.group())
+                    if wire and wire.end() < len(tm.group()) and (
+                            tm.group()[:wire.end() - 1].istitle() or tm.group()[:wire.end() - 1].isupper()):
+                        piece += wire.end()
                 piece_end = tm.end()
                 if kind == names._BREAK:
                     emit(m.start() + piece, m.start() + piece_end)
@@ -562,7 +566,7 @@ def test_runs_from_cached_chunk_pieces() -> None:
                 emit(m.start() + piece, m.start() + piece_end)
         return out
 
-    extra = ["Series B for Acme", "Series A Of B", "Amazon's Ring and Sequoia-backed Foo Of",
+    extra = ["Exclusive-Acme AI in talks", "UPDATE 2-Acme raises", "EXCLUSIVE-", "Series B for Acme", "Series A Of B", "Amazon's Ring and Sequoia-backed Foo Of",
              "Foo Bar Baz Qux Quux Corge", "U.S. Department of Energy"]
     for t in TEXTS + extra:
         assert names.runs(t) == reference(t), t

@@ -47,7 +47,10 @@ _PROMO = re.compile(
 # An IPO is not a funding round (GUIDE); "pre-IPO round" is.
 _IPO = re.compile(
     r"(?<!pre-)(?<!pre )\bIPOs?\b|(?i:\binitial public offering\b|\bgo(?:es|ing)? public\b|"
-    r"\bfiles? to go public\b|\bdirect listing\b|\b(?:public|stock market|market) debut\b|\bS-1\b)"
+    r"\bfiles? to go public\b|\bdirect listing\b|\b(?:public|stock market|market) debut\b|\bS-1\b"
+    # "soars 80% in KOSDAQ debut", "Nasdaq debut": a listing on a named exchange
+    r"|\b(?:kosdaq|kospi|nasdaq|nyse|lse|tsx|asx|sgx|hkex|bse|nse|euronext|exchange|trading|"
+    r"stock|share) debut\b)"
 )
 # A VC firm raising its own fund, or a grant/prize programme, is not a company raise.
 _FUND_CLOSE = re.compile(
@@ -124,7 +127,9 @@ _VETO_STARTS: dict[str, tuple[str, ...]] = {
               "on sale", "best deal", "deal alert", "black friday", "prime day", "cyber monday",
               "how to get the deal", "at "),
     "ipo": ("ipo", "initial public offering", "go", "file", "direct listing", "public",
-            "stock market", "market", "s-1"),
+            "stock market", "market", "s-1", "kosdaq", "kospi", "nasdaq", "nyse", "lse", "tsx",
+            "asx", "sgx", "hkex", "bse", "nse", "euronext", "exchange", "trading", "stock",
+            "share"),
     "fund": ("fund",),
     "grant": ("grant", "prize", "scholarship", "fellowship", "award", "cabinet", "government",
               "govt", "ministry", "parliament", "congress", "senate", "lawmakers", "legislature"),

@@ -248,6 +248,9 @@ def _pieces(chunk: str) -> tuple[tuple[int, str], ...]:
             continue  # "of"/"de": "Department of Energy": keep going, decided by what follows
         if piece_start is None:
             piece_start = start
+            wire = _WIRE_PREFIX.match(tok)
+            if wire is not None and wire.end() < len(tok):
+                piece_start = start + wire.end()  # "Exclusive-Mistral AI": a wire's tag
         piece_end = end
         if kind == _BREAK:
             # "Amazon's Ring": the possessor is its own run; "Sequoia-backed" too.
@@ -258,6 +261,7 @@ def _pieces(chunk: str) -> tuple[tuple[int, str], ...]:
     return tuple(out)
 
 
+_WIRE_PREFIX = re.compile(r"(?:Exclusive|EXCLUSIVE|Breaking|BREAKING|Update|UPDATE|Insight|INSIGHT)-")
 _KEEP_DOT = re.compile(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.)$")
 _TRAIL_OF = re.compile(r"\s+(?:of|de)$")
 
