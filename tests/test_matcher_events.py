@@ -227,6 +227,8 @@ def test_summary_news_about_the_title_company(title: str, summary: str, events: 
     m = classify(title, summary)
     assert set(m.events) == events, m.signals
     assert m.parties == parties, m.signals
+    # --explain says where the title's company came in
+    assert ("parties:title-antecedent" in m.signals) == (summary.startswith("The") and bool(events))
 
 
 @pytest.mark.parametrize(

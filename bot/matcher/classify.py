@@ -557,7 +557,7 @@ class Matcher:
             # A dropped hit must not leave the parties it did find behind: remember where
             # each list ended, and cut them back on a drop.
             marks = len(raisers), len(investors), len(others)
-            names = self._hit_parties(h, view, parties, title)
+            names = self._hit_parties(h, view, parties, title, signals)
             need = rule.min_parties or (1 if rule.strength == "medium" else 0)
             if h.field == "summary":
                 # Summaries talk about deals in general; require named organisations.
@@ -668,7 +668,8 @@ class Matcher:
         return known
 
     def _hit_parties(self, h: Hit, view: _FieldView, parties: _Parties,
-                     title: _FieldView | None = None) -> list[str] | None:
+                     title: _FieldView | None = None,
+                     signals: list[str] | None = None) -> list[str] | None:
         """Add the parties the trigger's slots name; None vetoes the hit."""
         s = view.slots
         role = h.rule.role
@@ -684,6 +685,8 @@ class Matcher:
                 subj = obj if obj is not None and view.text[h.end:obj.start].strip(" ,") in ("", "for") else None
             if subj is None and title is not None:
                 subj = _antecedent(h.start, view, title)
+                if subj is not None and signals is not None:
+                    signals.append("parties:title-antecedent")
             if subj is not None:
                 name = self._canon(subj)
                 if self._is_investor(name) and h.rule.signal != "funding:amount-round":
@@ -737,6 +740,8 @@ class Matcher:
                 if not subj_runs and title is not None:
                     ante = _antecedent(h.start, view, title)
                     subj_runs = [ante] if ante is not None else []
+                    if ante is not None and signals is not None:
+                        signals.append("parties:title-antecedent")
             inside = s.inside(h.start, h.end)
             if h.rule.signal == "partnership:pair-deal":
                 inside = [p for r in inside for p in _split_pair(r)]
