@@ -178,6 +178,35 @@ def test_not_an_acquisition(title: str) -> None:
     assert "acquisition" not in classify(title).events
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Claude wants to partner with you on your spreadsheets",  # a product, not a deal
+        "Zentrix partners with doctors to test its triage agent",
+        "Opinion: Europe's banks need to merge. They still won't",  # a wish
+        "Zentrix and Quorvia should partner, analyst says",
+        "Policy Pulse: Zentrix backs California's SB 53",  # a bill, not a company
+        "Zentrix backs state AI safety bill",
+        "Quorvia to invest 1 trillion yen in offshore wind by 2035 - Nikkei",  # a byline
+    ],
+)
+def test_no_alliance(title: str) -> None:
+    assert classify(title).events == (), classify(title).signals
+
+
+def test_more_phrasings_from_written_stories() -> None:
+    m = classify("Zentrix Closes SAR 140 Million Series A Led by Quorvia Investments")
+    assert m.events == ("funding",) and m.amount is not None and m.amount.currency == "SAR"
+    m = classify("Zentrix Announces $200 Million Strategic Investment From Quorvia")
+    assert set(m.events) == {"funding", "partnership"} and m.round == "strategic", m.signals
+    m = classify("Why we're joining forces with Quorvia Health")
+    assert m.events == ("partnership",) and m.parties == ("Quorvia Health",), m.signals
+    m = classify("The Daily Brief: Thursday, Sept. 18",
+                 "Zentrix has paused talks with Quorvia over an AI version of its assistant, people "
+                 "familiar with the matter said.")
+    assert m.events == ("partnership",) and set(m.parties) == {"Zentrix", "Quorvia"}, m.signals
+
+
 def test_an_exchange_debut_is_an_ipo() -> None:
     assert classify("AI chip designer Zentrix soars 80% in KOSDAQ debut",
                     "The company raised ₩120 billion in its listing.").events == ()

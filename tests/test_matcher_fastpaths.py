@@ -69,6 +69,9 @@ _STOCK = [
     "held talks with Baz; opens early talks with Qux; Holds Talks With Vex; buys itself time",
     "Welcoming Foo to the Bar family; Baz joins the Qux AI family; welcomed Vex Labs To The Wib Family",
     "Cabinet approves ₹500 crore funding; Government Earmarks $2B; led by M12, Foo's Venture Fund",
+    "Foo paused talks with Bar; Resumed Talks With Baz; broke off talks with Qux; ended talks with Vex",
+    "Banks need to merge; should partner with Foo; backs California's SB 53; Backs Bill; "
+    "partners with doctors; SAR 140 Million; KRW 5 billion; BRL 20m; AED 1bn",
 ]
 
 

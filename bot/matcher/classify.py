@@ -344,6 +344,9 @@ _ANAPHOR = re.compile(
     r"vendor|specialist|creator|operator|builder|insurer|lender|retailer|fintech|automaker)"
     r"|It)\b(?![-’'])"
 )
+_FIRST_PERSON = re.compile(r"\b[Ww]e(?:['’](?:re|ve|ll))?\s+(?:\w+\s+){0,3}$")
+_PUBLISHER = "\x00publisher"
+_CLAUSE_END = re.compile(r"[;:|—–]|\s-\s|\.\s")
 _TITLE_CLAUSE = re.compile(r"[?:;|—–]\s|\s-\s")
 
 
@@ -492,6 +495,12 @@ class Matcher:
 
         amount = self._amount(kept, title, summary, evidence, signals)
         rnd = self._round(events, strategic, title, summary, round_starts, evidence, signals)
+        if (rnd == "strategic" and not strategic and parties.raisers
+                and any(not self._is_investor(n) for n in parties.investors)):
+            # "Codeforge announces $200M strategic investment from Nvidia": the text calls it
+            # strategic and the investor is an operating company (GUIDE: both events).
+            events = _EVENTS_OF[found | _EVENT_BIT["partnership"]]
+            signals.append("partnership:strategic-investment")
         confidence = (1.0 - miss) * (1.0 if ai else 0.9)
         return _match(
             ai, events, tuple(parties.ordered()), amount, rnd, min(confidence, 0.99),
@@ -703,6 +712,8 @@ class Matcher:
                 # "invests in and partners with Acme": look past the clause, but an
                 # investment into a place ("invest $4B in Chile") is not a company raise.
                 nxt = s.first_run_after(h.end, limit=45)
+                if nxt is not None and _CLAUSE_END.search(view.text, h.end, nxt.start):
+                    nxt = None  # "to invest 1 trillion yen in offshore wind - Nikkei": a byline
                 if nxt is not None and not is_org_like(nxt.text):
                     return None
                 obj = nxt
@@ -762,6 +773,11 @@ class Matcher:
                 name = self._canon(r)
                 parties.others.append(name)
                 found.append(name)
+            if not subj_runs and role == "pair" and _FIRST_PERSON.search(
+                    view.text, max(0, h.start - 30), h.start):
+                # A company's own post ("Why we're joining forces with Foo"): "we" is the
+                # publisher, a party the text does not name; it counts, but is not reported.
+                found.append(_PUBLISHER)
         elif role == "acq-noun":
             for r in s.clause_subjects(h.start) + s.inside(h.start, h.end):
                 parties.others.append(self._canon(r))

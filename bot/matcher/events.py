@@ -23,7 +23,7 @@ Strength = Literal["strong", "medium"]
 # An amount inside a trigger (amounts.py parses the value; this only has to locate it).
 AMT_PLAIN = (
     r"(?:(?:US|U\.S\.|C|CA|A|AU|NZ|HK|S|R|MX)?\$|[€£¥₹₩₪]|Rs\.?\s?|"
-    r"(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|INR|JPY|CNY|RMB|CAD|AUD)\s?)"
+    r"(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|INR|JPY|CNY|RMB|CAD|AUD|SAR|AED|KRW|BRL|SGD|HKD|NZD|ZAR|ILS)\s?)"
     r"\d[\d,.]*(?:\s?\+)?(?:[\s-]?(?:thousand|million|billion|trillion|crore|lakh|mn|bn|[kKmMbBtT])\b)?\+?"
     r"|\d[\d,.]*\s?(?:thousand|million|billion|trillion|crore|lakh)\s+"
     r"(?:dollars|euros|pounds|yen|yuan|rupees|francs|kronor|won)"
@@ -32,7 +32,7 @@ AMT_PLAIN = (
 # digit (under an enclosing (?i:...) the class folds case exactly as the prefixes do).  Rules
 # led by an amount try it at every offset; this one-class lookahead rejects most offsets
 # before the engine walks AMT_PLAIN's two dozen alternatives there.  It changes no match.
-AMT = r"(?=[UCANHSRMEGDIJ$€£¥₹₩₪\d])(?:" + AMT_PLAIN + ")"
+AMT = r"(?=[UCANHSRMEGDIJKBZ$€£¥₹₩₪\d])(?:" + AMT_PLAIN + ")"
 _Q = "['’]"  # straight or typographic apostrophe
 _NAME = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)"
 _NAMES = rf"{_NAME}(?:\s{_NAME}){{0,3}}"
@@ -194,7 +194,11 @@ RULES: tuple[Rule, ...] = (
             r"(?i:(?:in|of|worth of)\s+(?:new\s+)?(?:shares|stock)\b)(?!\s+(?i:of|in)\b)"),
          "medium", False, "raise"),
     Rule("funding:backs", "funding",
-         _r(r"(?i:\bbacks)(?!\s+(?i:out|away|down|off)\b)\s+(?:[a-z][\w-]*\s+){0,4}(?=[A-Z])"),
+         _r(r"(?i:\bbacks)(?!\s+(?i:out|away|down|off)\b)"
+            # "backs California's SB 53": a bill, not a company
+            r"(?!\s+(?:[\w’'-]+\s+){0,3}(?:SB|AB|HB|H\.R\.|(?i:bill|law|legislation|act|ballot|measure|"
+            r"proposal|policy|regulation|rules|ban|moratorium))\b)"
+            r"\s+(?:[a-z][\w-]*\s+){0,4}(?=[A-Z])"),
          "medium", False, "investor-subject"),
     Rule("funding:stake", "funding",
          _r(r"(?i:\b(?:takes?|taking|took|to take|buys?|bought|acquires?|acquired|picks? up)\s+"
@@ -221,7 +225,10 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\bbecomes? (?:an? |the )?(?:[\w’'-]+ ){0,3}unicorn\b)"), "medium", False, "raise"),
     # ---- partnership ---------------------------------------------------------------------
     Rule("partnership:partners-with", "partnership",
-         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?with\b)"), "strong", True, "pair"),
+         # "wants to partner with you on your spreadsheets": a product, not a deal
+         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?with\b)(?!\s+(?i:you|us|users|customers|developers|"
+            r"doctors|physicians|teachers|clinicians|nurses|patients|students|creators|artists|"
+            r"businesses|people|families|parents|farmers|communities|humans)\b)"), "strong", True, "pair"),
     Rule("partnership:partners-obj", "partnership",
          _r(r"\bpartner(?:s|ed)\s+(?=[A-Z][\w.&'’+-]*\s+(?i:to|on|for|in)\b)"), "medium", False, "pair", 2),
     Rule("partnership:partner-to", "partnership",
@@ -324,10 +331,11 @@ RULES: tuple[Rule, ...] = (
     Rule("partnership:talks-with", "partnership",
          # "Apple in talks with Perplexity over Safari search integration": a deal being
          # negotiated (talks to buy or to invest are the acquisition and funding rules').
-         _r(r"(?i:\b(?:in|holds?|held|holding|opens?|opened)\s+(?:early\s+|advanced\s+|exclusive\s+|"
+         _r(r"(?i:\b(?:in|holds?|held|holding|opens?|opened|paused|pauses|suspends?|suspended|"
+            r"resumes?|resumed|ends|ended|broke off|breaks off|enters?|entered)\s+(?:early\s+|advanced\s+|exclusive\s+|"
             r"preliminary\s+)?talks\s+with\s+)(?:the\s+)?(?=[A-Z]|[a-z]{1,4}[A-Z])"
             r"(?!.{0,60}(?i:\b(?:acqui|buy|purchas|takeover|merg|rais|invest|fund|stake|sale|sell)))"),
-         "medium", False, "pair", 2),
+         "medium", True, "pair", 2),
     Rule("partnership:with-deal", "partnership",
          _r(rf"(?i:\bwith\s+){_NAMES}\s+(?i:deal|partnership|tie-up|pact|agreement)\b"),
          "strong", False, "pair"),
@@ -381,6 +389,8 @@ BACKGROUND_BEFORE = re.compile(
     r"(?i:\b(?:after|since|following|months after|weeks after|years after|which|"
     r"once|previously|formerly|recently)\s+(?:\w+\s+)?$)"
     r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout|\bopen to)\s+(?:\w+\s+){0,2}$)"
+    # "Europe's banks need to merge", "should partner with": a wish, not news
+    r"|(?i:\b(?:should|must|needs?|ought)\s+$)"
     # "The app follows Acme's 2023 partnership with Foo": an earlier event.
     r"|(?i:\b(?:follows|followed)\s+(?:\S+\s+){0,3}$)|\b(?:19|20)\d\d\s+$"
 )
@@ -468,7 +478,8 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "partnership:commits": ("commit",),
     "partnership:with-deal": ("with",),
     "partnership:agrees-to-supply": ("agree",),
-    "partnership:talks-with": ("in ", "hold", "held", "open"),
+    "partnership:talks-with": ("in ", "hold", "held", "open", "paus", "suspend", "resume", "end",
+                               "broke off", "breaks off", "enter"),
     "acquisition:noun": ("acqui", "takeover", "buyout"),
     "acquisition:merge": ("merg", "to merge", "post-merger"),
     "acquisition:sells-to": ("sell", "sold", "to sell"),
@@ -482,6 +493,7 @@ _RULE_STARTS: dict[str, tuple[str, ...]] = _STARTS
 _RULE_SCAN: dict[str, re.Pattern[str]] = {k: word_start_scanner(v) for k, v in _STARTS.items()}
 # Every BACKGROUND_BEFORE match contains one of these (lowercase) literals.
 _BACKGROUND_LITS: tuple[str, ...] = (
+    "should", "must", "need", "ought",
     "after", "since", "following", "which", "once", "previously", "formerly", "recently",
     "n't", "n’t", "no", "never", "without", "open to", "follow", "19", "20",
 )

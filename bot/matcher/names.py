@@ -48,6 +48,7 @@ STOP: frozenset[str] = frozenset(
     strategic definitive multi-year multiyear long-term non-binding binding landmark historic
     mou moa memorandum understanding reseller licensing oversubscribed extension equals
     thrilled excited proud delighted pleased like unlike
+    opinion analysis explainer commentary column editorial podcast perspective
     ipo ipos m&a vc vcs llm llms gpu gpus api apis saas smb smbs sme smes b2b b2c
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs
