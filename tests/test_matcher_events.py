@@ -188,6 +188,10 @@ def test_not_an_acquisition(title: str) -> None:
         "Policy Pulse: Zentrix backs California's SB 53",  # a bill, not a company
         "Zentrix backs state AI safety bill",
         "Quorvia to invest 1 trillion yen in offshore wind by 2035 - Nikkei",  # a byline
+        "ZentrixChat acquires 100 million new users in a week",  # an audience
+        "Human-AI partnership is the future of radiology, keynote says",  # a field
+        "EU opens €1 billion funding call for AI factories",  # a programme to apply to
+        "Meet Juno, the AI study partner that keeps teachers partners in every lesson",
     ],
 )
 def test_no_alliance(title: str) -> None:
@@ -205,6 +209,20 @@ def test_more_phrasings_from_written_stories() -> None:
                  "Zentrix has paused talks with Quorvia over an AI version of its assistant, people "
                  "familiar with the matter said.")
     assert m.events == ("partnership",) and set(m.parties) == {"Zentrix", "Quorvia"}, m.signals
+
+
+def test_supply_purchase_and_money_led_headlines() -> None:
+    m = classify("Quorvia to supply 6GW of AI compute to Zentrix")
+    assert m.events == ("partnership",) and set(m.parties) == {"Quorvia", "Zentrix"}, m.signals
+    m = classify("Weekend deal news", "Quorvia agreed to purchase Zentrix Labs, an AI observability startup.")
+    assert m.events == ("acquisition",) and set(m.parties) == {"Quorvia", "Zentrix Labs"}, m.signals
+    m = classify("S$15m for Singapore's Zentrix to expand clinical AI",
+                 "Quorvia Ventures led the financing, joined by Nexaro.")
+    assert m.events == ("funding",) and m.parties[0] == "Zentrix", m.signals
+    assert set(m.parties) == {"Zentrix", "Quorvia Ventures", "Nexaro"}, m.signals
+    assert m.amount is not None and m.amount.currency == "SGD"
+    m = classify("Quorvia and Zentrix agree to bring AI assistants to the civil service")
+    assert m.events == ("partnership",), m.signals
 
 
 def test_an_exchange_debut_is_an_ipo() -> None:

@@ -72,6 +72,9 @@ _STOCK = [
     "Foo paused talks with Bar; Resumed Talks With Baz; broke off talks with Qux; ended talks with Vex",
     "Banks need to merge; should partner with Foo; backs California's SB 53; Backs Bill; "
     "partners with doctors; SAR 140 Million; KRW 5 billion; BRL 20m; AED 1bn",
+    "Foo to purchase Bar; will purchase Baz; acquires 100 million new users; Foo to supply chips to "
+    "Bar; will supply; partners in every lesson; partners in the UK; Foo and Bar agree to build",
+    "S$15m for Singapore's Foo to expand; $5M in funding for Bar; EU opens funding call; Calls for Proposals",
 ]
 
 

@@ -65,7 +65,9 @@ _GRANTS = re.compile(
     # a government's own spending: "Cabinet approves ₹10,372 crore funding for IndiaAI Mission"
     r"|\b(?:cabinet|government|govt|ministry|parliament|congress|senate|lawmakers|legislature)\s+"
     r"(?:\w+\s+){0,2}?(?:approves?|approved|allocates?|allocated|earmarks?|earmarked|sanctions?|"
-    r"sanctioned)\b)"
+    r"sanctioned)\b"
+    # "EU opens €1 billion funding call for AI factories": a programme to apply to
+    r"|\bfunding calls?\b|\bcalls? for (?:proposals|applications)\b)"
 )
 # Advice and how-to pieces talk about raising without anyone raising.
 _ADVICE = re.compile(
@@ -132,7 +134,8 @@ _VETO_STARTS: dict[str, tuple[str, ...]] = {
             "share"),
     "fund": ("fund",),
     "grant": ("grant", "prize", "scholarship", "fellowship", "award", "cabinet", "government",
-              "govt", "ministry", "parliament", "congress", "senate", "lawmakers", "legislature"),
+              "govt", "ministry", "parliament", "congress", "senate", "lawmakers", "legislature",
+              "funding call", "call for", "calls for"),
     "advice": ("how to", "need to", "tips ", "guide to", "should you", "when to", "ways to",
                "time to"),
     "lawsuit": ("sues", "sued", "suing", "lawsuit", "class action", "verdict"),
@@ -764,8 +767,9 @@ class Matcher:
                 by = view.text[h.end : h.end + 4].lower()
                 if by != " by " or s.object_after(h.end + 4, skip_prep=False) is None:
                     return None
-            if obj is None and h.rule.signal == "partnership:agrees-to-supply":
-                # "agrees to supply 18,000 chips to Foo": the buyer follows "to".
+            if h.rule.signal == "partnership:agrees-to-supply":
+                # "agrees to supply 18,000 chips to Foo": the goods follow the verb, the
+                # buyer follows "to".
                 to = view.text.find(" to ", h.end, h.end + 60)
                 obj = s.object_after(to + 4, skip_prep=False) if to >= 0 else None
             obj_runs = s.list_forward(obj) if obj else []

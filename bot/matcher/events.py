@@ -80,6 +80,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "funding:raise-amount": _gate('RAISEV'),
     "funding:amount-round": _gate('ROUNDW'),
     "funding:amount-from": _gate('from'),
+    "funding:amount-for": _gate('for'),
     "funding:in-talks": _gate('talks seeks seek seeking looking set aims plans raising funding fundraising investors'),
     "funding:seeks-amount": _gate('seeks seeking'),
     "funding:round-noun": _gate('round seed funding series financing fundraising debt credit investment cash capital backing'),
@@ -119,12 +120,12 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
                                  'as to'),
     "partnership:taps": _gate('taps tap tapped ropes roped enlists enlisted'),
     "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce '
-                                      'pledge commit', 'and'),
+                                      'pledge commit agree agreed', 'and'),
     "partnership:commits": _gate('commit commits committed'),
     "partnership:with-deal": _gate('deal partnership tie pact agreement', 'with'),
-    "partnership:agrees-to-supply": _gate('agree agrees agreed', 'supply provide deliver license licence host'),
+    "partnership:agrees-to-supply": _gate('agree agrees agreed to will', 'supply provide deliver license licence host'),
     "partnership:talks-with": _gate('talks', 'with'),
-    "acquisition:acquires": _gate('acquires acquired acquiring acquire buys bought buy purchases purchased snaps snapped snatches snatched scoops scooped swallows takes took over nabs nabbed absorbs absorbed'),
+    "acquisition:acquires": _gate('acquires acquired acquiring acquire buys bought buy purchase purchases purchased snaps snapped snatches snatched scoops scooped swallows takes took over nabs nabbed absorbs absorbed'),
     "acquisition:noun": _gate('acquisition acquisitions acqui acquihire acquihires hire hires takeover buyout'),
     "acquisition:merge": _gate('merge merges merged merging merger mergers'),
     "acquisition:sells-to": _gate('sells sold sell selling', 'to'),
@@ -133,7 +134,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "acquisition:gets-acquired": _gate('acquired'),
     "acquisition:family": _gate('family'),
 }
-_MONEY_RULES = frozenset({'funding:amount-from', 'funding:amount-round', 'funding:raise-amount', 'funding:seeks-amount', 'funding:valuation', 'partnership:commits'})
+_MONEY_RULES = frozenset({'funding:amount-for', 'funding:amount-from', 'funding:amount-round', 'funding:raise-amount', 'funding:seeks-amount', 'funding:valuation', 'partnership:commits'})
 
 
 _RAISE_VERBS = (
@@ -151,6 +152,11 @@ RULES: tuple[Rule, ...] = (
          _r(rf"(?:{AMT})\s+(?:[\w-]+\s+){{0,2}}?(?i:pre-?seed|seed|series [a-h]\b|round|raise|"
             r"funding|financing|investment|fundraise|tranche|extension|venture round)\b"),
          "strong", True, "raise"),
+    Rule("funding:amount-for", "funding",
+         # A headline that opens with the money: "S$15m for Singapore's MedLingo to expand".
+         _r(rf"^(?:{AMT})\s+(?i:(?:in\s+)?(?:funding\s+|financing\s+)?for)\s+"
+            r"(?:[A-Z][\w.&-]*['’]s\s+)?(?=[A-Z]|[a-z]{1,4}[A-Z])"),
+         "medium", False, "raise"),
     Rule("funding:amount-from", "funding",
          _r(rf"(?:{AMT})\s+(?i:(?:in\s+(?:\w+\s+)?(?:funding|financing|capital)\s+)?from)\s+"
             r"(?:the\s+)?(?=[A-Z]|[a-z]{1,4}[A-Z])"),
@@ -232,7 +238,9 @@ RULES: tuple[Rule, ...] = (
     Rule("partnership:partners-obj", "partnership",
          _r(r"\bpartner(?:s|ed)\s+(?=[A-Z][\w.&'’+-]*\s+(?i:to|on|for|in)\b)"), "medium", False, "pair", 2),
     Rule("partnership:partner-to", "partnership",
-         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?(?:on|to|for|in)\b)"), "strong", True, "pair", 2),
+         # "partners in every lesson" is a role: "in" counts before a name only
+         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?(?:on|to|for|in(?=\s+(?:the\s+)?[A-Z])))\b"),
+         "strong", True, "pair", 2),
     Rule("partnership:and-partner", "partnership",
          _r(rf"\sand\s+(?:the\s+)?{_NAMES}\s+(?i:partner)\b"), "strong", False, "pair"),
     Rule("partnership:partnership", "partnership",
@@ -266,7 +274,7 @@ RULES: tuple[Rule, ...] = (
          _r(rf"\b{_NAME}-{_NAME}\s+(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"
             rf"|\b{_NAME}\s(?i:and)\s{_NAME}(?:\s{_NAME})?{_Q}s?\s+(?:{_NAME}\s+)?"
             r"(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"),
-         "strong", False, "pair"),
+         "strong", False, "pair", 1),  # "Human-AI partnership" names no company
     Rule("partnership:kind-deal", "partnership",
          _r(r"(?i:\b(?:licensing|licence|license|content|distribution|supply|compute|cloud|chip|"
             r"power|energy|data|ai|api|hosting|infrastructure|commercial|multi-?year|exclusive|"
@@ -320,13 +328,14 @@ RULES: tuple[Rule, ...] = (
          "medium", False, "pair"),
     Rule("partnership:joint-launch", "partnership",
          _r(rf"{_NAME},?\s(?i:and)\s{_NAMES}\s(?i:launch|launches|unveil|unveils|release|releases|"
-            r"build|develop|co-develop|open|introduce|create|join|form|announce|pledge|commit)\b"),
+            r"build|develop|co-develop|open|introduce|create|join|form|announce|pledge|commit|agree|agreed)\b"),
          "medium", False, "pair"),
     Rule("partnership:commits", "partnership",
          _r(rf"(?i:\bcommit(?:s|ted)?\s+{_QUANT})(?:{AMT})\s+(?i:to|in|for)\b"), "medium", False, "pair"),
     Rule("partnership:agrees-to-supply", "partnership",
          # "Nvidia has agreed to supply 18,000 chips to Mistral AI": a supply deal.
-         _r(r"(?i:\bagree(?:s|d)?\s+to\s+(?:supply|provide|deliver|license|licence|host)\b)"),
+         _r(r"(?i:\bagree(?:s|d)?\s+to\s+(?:supply|provide|deliver|license|licence|host)\b"
+            r"|\b(?:to|will)\s+supply\b)"),
          "medium", True, "pair", 2),
     Rule("partnership:talks-with", "partnership",
          # "Apple in talks with Perplexity over Safari search integration": a deal being
@@ -342,11 +351,16 @@ RULES: tuple[Rule, ...] = (
     # ---- acquisition -----------------------------------------------------------------------
     Rule("acquisition:acquires", "acquisition",
          _r(r"(?i:\b(?:acquires|acquired|acquiring|to acquire|will acquire|buys|bought|to buy|"
+            r"to purchase|will purchase|"
             r"purchases|purchased|snaps up|snapped up|snatches up|snatched up|scoops up|scooped up|"
             r"swallows|takes over|took over|nabs|nabbed|absorbs|absorbed)\b)"
             r"(?!\s*(?:$|[.,;:!?)—–])|\s+(?:an?\s+|its\s+)?(?:\d+(?:\.\d+)?\s?(?:%|percent)|minority|stake)\b"
             # "buys itself more runway", "buys time": no company changes hands
-            r"|\s+(?:itself|themselves|(?:some\s+|more\s+)?(?:time|runway))\b)"),
+            r"|\s+(?:itself|themselves|(?:some\s+|more\s+)?(?:time|runway))\b"
+            # "acquires 100 million new users": an audience, not a company
+            r"|\s+(?:(?:over|more than|nearly|about|some)\s+)?(?:[\d.,]+\s*(?:million|m|k|thousand|billion|bn)?\s+)?"
+            r"(?:new\s+)?(?:users|customers|subscribers|members|followers|downloads|clients|skills?|"
+            r"talent|fans|listeners|viewers|readers|players|sign-?ups)\b)"),
          "strong", True, "acq"),
     Rule("acquisition:noun", "acquisition",
          _r(r"(?i:\bacquisitions?\b(?!\s+(?:playbook|strategy|strategies|spree|binge|targets?|"
@@ -445,6 +459,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
     ),
     "acquisition:acquires": (
         "acqui", "to acquire", "will acquire", "buys", "bought", "to buy", "purchase", "snap",
+        "to purchase", "will purchase",
         "snatch", "scoop", "swallows", "takes over", "took over", "nab", "absorb",
     ),
     "funding:seeks-amount": ("seek",),
@@ -477,7 +492,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "partnership:partners-obj": ("partner",),
     "partnership:commits": ("commit",),
     "partnership:with-deal": ("with",),
-    "partnership:agrees-to-supply": ("agree",),
+    "partnership:agrees-to-supply": ("agree", "to supply", "will supply"),
     "partnership:talks-with": ("in ", "hold", "held", "open", "paus", "suspend", "resume", "end",
                                "broke off", "breaks off", "enter"),
     "acquisition:noun": ("acqui", "takeover", "buyout"),

@@ -49,6 +49,8 @@ STOP: frozenset[str] = frozenset(
     mou moa memorandum understanding reseller licensing oversubscribed extension equals
     thrilled excited proud delighted pleased like unlike
     opinion analysis explainer commentary column editorial podcast perspective
+    fintech edtech healthtech insurtech proptech adtech medtech legaltech regtech agtech
+    agritech cleantech deeptech
     ipo ipos m&a vc vcs llm llms gpu gpus api apis saas smb smbs sme smes b2b b2c
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs
@@ -113,7 +115,8 @@ FIRST_NAMES: frozenset[str] = frozenset(
 # Fields of work written in title case ("Partnership with Artificial Intelligence").
 _FIELDS: frozenset[str] = frozenset(
     ("ai", "artificial intelligence", "machine learning", "deep learning", "generative ai",
-     "computer vision", "robotics", "data science")
+     "computer vision", "robotics", "data science", "human-ai", "ai-human", "human-machine",
+     "human-robot", "public-private")
 )
 
 # Kinds of AI written in title case: "Agentic AI" is a field, "Stack AI" a company.
@@ -318,4 +321,6 @@ def is_org_like(name: str) -> bool:
     return True
 
 
-_SCALED_NUMBER = re.compile(r"\d+(?:[.,]\d+)?[kKmMbBtT]n?$")
+_SCALED_NUMBER = re.compile(
+    r"\d+(?:[.,]\d+)?(?:[kKmMbBtT]n?|[kMGT]W|[GTP]B|GHz|nm|x|X|K|p|fps)$"  # "131k", "6GW", "4K"
+)
