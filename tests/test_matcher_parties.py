@@ -179,3 +179,22 @@ def test_press_release_title_case_words_are_not_parties() -> None:
     # a sentence's last name does not run on into the next sentence's first
     m = classify("Zentrix lands $60M Series E", "It was led by Quorvia Capital. Nexaro Ventures also participated.")
     assert m.parties == ("Zentrix", "Quorvia Capital", "Nexaro Ventures")
+
+
+def test_ampersands_partners_and_datelines_in_names() -> None:
+    # "&" joins one name, unless both sides are known organisations
+    assert set(classify("Harbor & Finch Publishing Group signs AI licensing deal with Quorvia").parties) == {
+        "Harbor & Finch Publishing Group", "Quorvia"}
+    assert set(classify("Microsoft & OpenAI sign new AI deal").parties) == {"Microsoft", "OpenAI"}
+    # a trailing "Partners" is part of a firm's name, unless it is the verb
+    assert classify("SolarGrid Partners secures €120 million debt financing").parties == ("SolarGrid Partners",)
+    assert set(classify("Orbix Partners With Quorvia On AI Agents").parties) == {"Orbix", "Quorvia"}
+    assert set(classify("Orbix partners with Quorvia on AI agents").parties) == {"Orbix", "Quorvia"}
+    # a press release's dateline is no party
+    m = classify("Zentrix integrates Quorvia's models into its training platform",
+                 "TORONTO--(BUSINESS WIRE)--Zentrix today announced a partnership with Quorvia.")
+    assert "TORONTO" not in m.parties and "TORONTO--" not in m.parties
+    # "would include new investors Foo and Bar"
+    m = classify("Zentrix nears $5 billion funding round",
+                 "The round would include new investors Quorvia Capital and Nexaro Ventures.")
+    assert set(m.parties) == {"Zentrix", "Quorvia Capital", "Nexaro Ventures"}, m.signals

@@ -309,6 +309,8 @@ def _merge_watch_runs(text: str, hits: list[WatchHit]) -> list[Run]:
     base = runs(text)
     if not hits:
         return base
+    if any(" & " in r.text for r in base):
+        base = [p for r in base for p in _split_known_pair(r, hits)]
     # Usually each mention is exactly one of the runs ("OpenAI"): the merge below would
     # drop that run and add back an equal one, so the result is the runs themselves.
     run_end = {r.start: r.end for r in base}
@@ -371,6 +373,19 @@ def _antecedent(pos: int, view: _FieldView, title: _FieldView) -> Run | None:
         if r.start >= clause:
             return r
     return None
+
+
+def _split_known_pair(r: Run, hits: list[WatchHit]) -> list[Run]:
+    """"Microsoft & OpenAI": two watchlist organisations joined by "&" are two parties
+    ("Larsen & Toubro", with neither side known, stays one name)."""
+    left, amp, right = r.text.partition(" & ")
+    if not amp or " & " in right:
+        return [r]
+    cut = r.start + len(left)
+    if not (any(r.start <= h.start and h.end <= cut for h in hits)
+            and any(cut + 3 <= h.start and h.end <= r.end for h in hits)):
+        return [r]
+    return [Run(r.start, cut, left), Run(cut + 3, r.end, right)]
 
 
 def _split_pair(r: Run) -> list[Run]:

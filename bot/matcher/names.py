@@ -14,7 +14,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 _TOKEN = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)"
-_RUN = re.compile(rf"(?<![\w$€£¥₹.,'’-]){_TOKEN}(?:\s(?:of\s|de\s)?{_TOKEN})*")
+# "Larsen & Toubro" and "Fidelity Management & Research" are one name; the Matcher splits
+# "Microsoft & OpenAI" again where both sides are on the watchlist.
+_RUN = re.compile(rf"(?<![\w$€£¥₹.,'’-]){_TOKEN}(?:\s(?:of\s|de\s|&\s)?{_TOKEN})*")
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 
 # Title-case headline words that are never (the end of) an organisation name.
@@ -142,6 +144,13 @@ _AI_NOUNS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Words that end a name ("Stack AI", "SolarGrid Partners"), each with the words after it
+# that show it is not part of one.
+_SUFFIXES: dict[str, frozenset[str]] = {
+    "AI": _AI_NOUNS,
+    "Partners": frozenset(("with", "on", "to", "in", "for", "up", "across", "over", "around")),
+}
+
 _HYPHEN_ADJ = re.compile(r"-(?:backed|based|owned|led|founded|funded|focused|powered|made|native)$")
 
 
@@ -175,9 +184,12 @@ def runs(text: str) -> list[Run]:
             if len(name) == 1 and _round_letter(text, start):
                 continue
             end = start + len(name)
-            if end == m.end() and name.endswith(" AI") and _ai_noun_after(text, end):
-                name = _trim(name[:-3])  # "Zentrix AI deal": the "AI" describes the deal
-                end = start + len(name)
+            if end == m.end():
+                head, _, last = name.rpartition(" ")
+                if head and last in _SUFFIXES and _suffix_describes_next(last, text, end):
+                    # "Zentrix AI deal": the "AI" describes the deal; "Orbix Partners with"
+                    name = _trim(head)
+                    end = start + len(name)
             out.append(_new_tuple(Run, (start, end, name)))
     return out
 
@@ -185,9 +197,9 @@ def runs(text: str) -> list[Run]:
 _WORD_AFTER = re.compile(r"\s([\w-]+)")
 
 
-def _ai_noun_after(text: str, pos: int) -> bool:
+def _suffix_describes_next(suffix: str, text: str, pos: int) -> bool:
     m = _WORD_AFTER.match(text, pos)
-    return m is not None and m.group(1).casefold() in _AI_NOUNS
+    return m is not None and m.group(1).casefold() in _SUFFIXES[suffix]
 
 
 _SERIES_BEFORE = re.compile(r"(?i:series)[\s-]$")
@@ -200,9 +212,10 @@ _CACHED_TOKENS = 4
 
 
 # Token kinds for _pieces (a pure function of the token, cached: names recur across stories).
-# _AI: "AI" ends a name it follows ("Helix Foundry AI", "Stack AI's") but starts none
-# ("AI startup Foo", "AI Chips").
-_NORMAL, _BREAK, _AI, _STOP, _OF_DE = 0, 1, 2, 3, 4
+# _SUFFIX: a word of _SUFFIXES ends a name it follows ("Helix Foundry AI", "SolarGrid
+# Partners") but starts none ("AI startup Foo"), unless the word after it shows it is used
+# otherwise ("Zentrix AI Deal", "Orbix Partners With Quorvia").
+_NORMAL, _BREAK, _SUFFIX, _STOP, _OF_DE = 0, 1, 2, 3, 4
 
 
 @lru_cache(maxsize=8192)
@@ -211,8 +224,8 @@ def _token_kind(tok: str) -> int:
     low = clean.casefold()
     if low in ("of", "de"):
         return _OF_DE
-    if clean == "AI":
-        return _AI
+    if clean in _SUFFIXES:
+        return _SUFFIX
     if low in STOP:
         return _STOP
     if _POSSESSIVE.search(tok.rstrip(".,;:!?")) or _HYPHEN_ADJ.search(tok):
@@ -237,12 +250,12 @@ def _pieces(chunk: str) -> tuple[tuple[int, str], ...]:
         end = pos + len(tok)
         pos = end + 1
         kind = _token_kind(tok)
-        if kind == _AI:
+        if kind == _SUFFIX:
             if piece_start is not None:
                 # "Zentrix AI Deal", "Nvidia AI Chips": the "AI" describes the noun after it.
                 nxt = toks[i + 1] if i + 1 < len(toks) else ""
-                _emit(chunk, piece_start, piece_end if _clean(nxt).casefold() in _AI_NOUNS
-                      else end, out)
+                used_otherwise = _clean(nxt).casefold() in _SUFFIXES[_clean(tok)]
+                _emit(chunk, piece_start, piece_end if used_otherwise else end, out)
                 piece_start = None
             continue
         if kind >= _STOP:
@@ -273,7 +286,7 @@ _TRAIL_OF = re.compile(r"\s+(?:of|de)$")
 @lru_cache(maxsize=8192)
 def _trim(raw: str) -> str:
     # Trim trailing punctuation, possessive and "of"/"de" that lost their right-hand side.
-    trimmed = raw.rstrip(".,;:!?\"'’")
+    trimmed = raw.rstrip(".,;:!?\"'’-")  # "TORONTO--" of a dateline
     if raw.endswith(".") and _KEEP_DOT.search(raw):
         trimmed = raw  # "U.S." / "People Inc." keep their dots
     trimmed = _POSSESSIVE.sub("", trimmed)

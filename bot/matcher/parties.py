@@ -79,6 +79,7 @@ _INVESTOR_VERB = re.compile(
 )
 _INVESTOR_LIST_INTRO = re.compile(
     r"(?i:\b(?:(?:backers|investors)\s+(?:also\s+)?(?:include|included|including)|"
+    r"(?:include|includes|included|including)\s+(?:new\s+|existing\s+|returning\s+)?(?:investors|backers)|"
     r"(?:(?:was|were|is|are)\s+(?:also\s+)?|,\s*)joined\s+by|"
     r"with\s+(?:(?:existing|new|returning|other)\s+)?(?:(?:investors?|backers?)\s+)?(?=[A-Z]|[a-z]{1,4}[A-Z]|the\s))\s*)"
     r"(?:the\s+)?"
