@@ -27,6 +27,9 @@ from bot.matcher.amounts import find_amounts, is_bare_price
         ("Acme signs $100M+ deal", 100_000_000, "USD"),
         ("Acme raises $5+ million", 5_000_000, "USD"),
         ("Acme raises $12,500,000", 12_500_000, "USD"),
+        ("Acme signs 11 billion dirham supply deal", 11_000_000_000, "AED"),
+        ("Acme raises 45 million reais", 45_000_000, "BRL"),
+        ("Acme raises SAR 140 million", 140_000_000, "SAR"),
     ],
 )
 def test_currency_forms(text: str, value: float, currency: str) -> None:
@@ -43,6 +46,8 @@ def test_currency_forms(text: str, value: float, currency: str) -> None:
         "Acme raises $50M at $2B post-money valuation",
         "Acme, valued at $2 billion, raises $50M",
         "Acme raises $50M, leaping to a $2B valuation",
+        "Acme raises $50M in a share sale that values the company at $2B",
+        "Acme raises $50M, valuing it at $2 billion",
     ],
 )
 def test_valuation_is_flagged(text: str) -> None:

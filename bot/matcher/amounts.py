@@ -35,6 +35,8 @@ _SUFFIX: dict[str, str] = {
     "swiss francs": "CHF", "francs": "CHF", "chf": "CHF", "kronor": "SEK", "sek": "SEK",
     "krona": "SEK", "nok": "NOK", "dkk": "DKK", "shekels": "ILS", "naira": "NGN",
     "canadian dollars": "CAD", "australian dollars": "AUD", "cad": "CAD", "aud": "AUD",
+    "dirhams": "AED", "dirham": "AED", "riyals": "SAR", "riyal": "SAR", "reais": "BRL",
+    "shekel": "ILS",
 }
 _SCALE: dict[str, float] = {
     "thousand": 1e3, "k": 1e3,
@@ -88,7 +90,10 @@ _VALUATION_AFTER = re.compile(
     r"|^[\s-]*(?:dollar\s+)?(?:company|market cap|market value|valuation)",
     re.IGNORECASE,
 )
-_VALUED_AT = re.compile(r"valu(?:ed|ing|e it|es it) (?:it )?at\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# "valued at", "values it at", "values the company at", "valuing Foo at"
+_VALUED_AT = re.compile(
+    r"valu(?:ed|ing|e|es)\s+(?:(?:it|the\s+[\w-]+|[\w.-]+)\s+)?at\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ AMT_PLAIN = (
     r"(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|INR|JPY|CNY|RMB|CAD|AUD|SAR|AED|KRW|BRL|SGD|HKD|NZD|ZAR|ILS)\s?)"
     r"\d[\d,.]*(?:\s?\+)?(?:[\s-]?(?:thousand|million|billion|trillion|crore|lakh|mn|bn|[kKmMbBtT])\b)?\+?"
     r"|\d[\d,.]*\s?(?:thousand|million|billion|trillion|crore|lakh)\s+"
-    r"(?:dollars|euros|pounds|yen|yuan|rupees|francs|kronor|won)"
+    r"(?:dollars|euros|pounds|yen|yuan|rupees|francs|kronor|won|dirhams?|riyals?|reais|shekels)"
 )
 # Every AMT_PLAIN match starts with a currency prefix's first letter, a currency sign or a
 # digit (under an enclosing (?i:...) the class folds case exactly as the prefixes do).  Rules
