@@ -239,7 +239,7 @@ RULES: tuple[Rule, ...] = (
          _r(r"\bpartner(?:s|ed)\s+(?=[A-Z][\w.&'’+-]*\s+(?i:to|on|for|in)\b)"), "medium", False, "pair", 2),
     Rule("partnership:partner-to", "partnership",
          # "partners in every lesson" is a role: "in" counts before a name only
-         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?(?:on|to|for|in(?=\s+(?:the\s+)?[A-Z])))\b"),
+         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?)(?:(?i:on|to|for)\b|(?i:in)(?=\s+(?:(?i:the)\s+)?[A-Z]))"),
          "strong", True, "pair", 2),
     Rule("partnership:and-partner", "partnership",
          _r(rf"\sand\s+(?:the\s+)?{_NAMES}\s+(?i:partner)\b"), "strong", False, "pair"),
@@ -327,7 +327,8 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\b(?:taps?|tapped by|ropes in|roped in|enlists|enlisted)\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"),
          "medium", False, "pair"),
     Rule("partnership:joint-launch", "partnership",
-         _r(rf"{_NAME},?\s(?i:and)\s{_NAMES}\s(?i:launch|launches|unveil|unveils|release|releases|"
+         _r(rf"{_NAME}(?:\s(?:government|ministry|state|city|council))?,?\s(?i:and)\s{_NAMES}\s"
+            r"(?i:launch|launches|unveil|unveils|release|releases|"
             r"build|develop|co-develop|open|introduce|create|join|form|announce|pledge|commit|agree|agreed)\b"),
          "medium", False, "pair"),
     Rule("partnership:commits", "partnership",
