@@ -94,6 +94,7 @@ PRODUCTS: frozenset[str] = frozenset(
     ChatGPT GPT GPT-4 GPT-4o GPT-5 Claude Gemini Bard Copilot Siri Alexa Llama Grok Sora
     DALL-E Midjourney-v6 Codex Devin Cortana Bing Android iOS iPhone iPad Mac Windows Azure
     Einstein Chrome Gmail YouTube-Shorts Watsonx Nova Titan Bedrock Vertex Firefly Photoshop Excel Word Outlook Teams
+    MacBook iMac AirPods Pixel Galaxy Surface ThinkPad PlayStation Xbox Kindle Echo Quest Vision
     """.split()
 )
 
