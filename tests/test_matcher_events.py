@@ -225,6 +225,53 @@ def test_supply_purchase_and_money_led_headlines() -> None:
     assert m.events == ("partnership",), m.signals
 
 
+@pytest.mark.parametrize(
+    ("title", "summary", "events", "parties"),
+    [
+        ("Is Zentrix about to raise again?", "The AI maker is in early discussions with investors "
+         "about a round of as much as $10 billion.", {"funding"}, {"Zentrix"}),
+        ("Quorvia will come preinstalled on Zentrix's next AI phones", "", {"partnership"},
+         {"Quorvia", "Zentrix"}),
+        ("AI startups Zentrix and Quorvia merge to chase defence contracts", "", {"acquisition"},
+         {"Zentrix", "Quorvia"}),
+        ("Zentrix widens Quorvia Cloud pact to one million AI chips", "", {"partnership"},
+         {"Zentrix", "Quorvia Cloud"}),
+        ("Nexaro to take Zentrix private in $2 billion AI deal", "", {"acquisition"}, {"Nexaro", "Zentrix"}),
+        ("Orbix Music settles with Zentrix and signs on as a licensing partner for its AI", "",
+         {"partnership"}, None),
+        ("Zentrix raises NIS 90 million for AI vision", "", {"funding"}, {"Zentrix"}),
+        # a title that only says "deal", and a summary that says which kind
+        ("Zentrix's latest AI deal: $1.1 billion for an A/B testing startup",
+         "Zentrix agreed to buy Quorvia in an all-stock transaction.", {"acquisition"}, None),
+        # "the two companies" are the title's two
+        ("Zentrix becomes Quorvia's largest shareholder with €1.3 billion AI bet",
+         "The chipmaker led the round, and the two companies signed a long-term collaboration agreement.",
+         {"funding", "partnership"}, {"Quorvia", "Zentrix"}),
+    ],
+)
+def test_headline_shapes(title: str, summary: str, events: set[str], parties: set[str] | None) -> None:
+    m = classify(title, summary)
+    assert set(m.events) == events, m.signals
+    if parties is not None:
+        assert set(m.parties) == parties, m.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "European AI startups raised €12bn in Q3, data shows",  # a market total
+        "Claude agents can now team up on long coding tasks",  # no company
+        "How Zentrix acquired its first million users without a sales team",  # an audience
+        "Musk's lawsuit over the Zentrix-Quorvia AI partnership is headed for trial",  # a lawsuit
+    ],
+)
+def test_no_alliance_in_these_shapes(title: str) -> None:
+    # (and "the two companies" of a summary are the title's two)
+    m = classify("Orbix lands a $5M Series A", "Orbix and Quorvia said the two companies signed an AI deal.")
+    assert "partnership" not in m.events or set(m.parties) >= {"Orbix", "Quorvia"}
+    assert classify(title).events == (), classify(title).signals
+
+
 def test_an_exchange_debut_is_an_ipo() -> None:
     assert classify("AI chip designer Zentrix soars 80% in KOSDAQ debut",
                     "The company raised ₩120 billion in its listing.").events == ()

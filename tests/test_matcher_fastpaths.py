@@ -75,6 +75,9 @@ _STOCK = [
     "Foo to purchase Bar; will purchase Baz; acquires 100 million new users; Foo to supply chips to "
     "Bar; will supply; partners in every lesson; partners in the UK; Foo and Bar agree to build",
     "S$15m for Singapore's Foo to expand; $5M in funding for Bar; EU opens funding call; Calls for Proposals",
+    "Foo will come preinstalled on Bar; ships bundled with Baz; to take Foo private; Took Bar Labs Private; "
+    "becomes Foo's largest shareholder; in early discussions with investors; widens Foo pact; "
+    "lawsuit over the Foo-Bar partnership; Foo and Bar merge to grow; NIS 90 million",
 ]
 
 

@@ -24,7 +24,7 @@ _PREFIX: dict[str, str] = {
     "¥": "JPY", "JP¥": "JPY", "JPY": "JPY", "CN¥": "CNY", "CNY": "CNY", "RMB": "CNY",
     "₹": "INR", "Rs.": "INR", "Rs": "INR", "INR": "INR",
     "₩": "KRW", "KRW": "KRW", "CHF": "CHF", "SEK": "SEK", "NOK": "NOK", "DKK": "DKK",
-    "₪": "ILS", "ILS": "ILS", "₦": "NGN", "AED": "AED", "SAR": "SAR", "ZAR": "ZAR",
+    "₪": "ILS", "ILS": "ILS", "NIS": "ILS", "₦": "NGN", "AED": "AED", "SAR": "SAR", "ZAR": "ZAR",
 }
 # Currency words written after the number ("10 billion yen", "500 crore rupees").
 _SUFFIX: dict[str, str] = {

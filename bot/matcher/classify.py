@@ -200,7 +200,8 @@ _GENERIC_DEAL = frozenset(
     }
 )
 _DEAL_MONEY_RULES = frozenset({"funding:valuation", "funding:amount-round"})
-_STRATEGIC_RULES = frozenset({"funding:invests-in", "funding:investment-in", "funding:stake"})
+_STRATEGIC_RULES = frozenset({"funding:invests-in", "funding:investment-in", "funding:stake",
+                              "funding:top-shareholder"})
 _STRENGTH = {"strong": 0.85, "medium": 0.55}
 # A set of event types as bits; _EVENTS_OF[bits] lists them in EVENT_TYPES order.
 _EVENT_BIT: dict[str, int] = {e: 1 << i for i, e in enumerate(EVENT_TYPES)}
@@ -349,6 +350,10 @@ _ANAPHOR = re.compile(
     r"vendor|specialist|creator|operator|builder|insurer|lender|retailer|fintech|automaker)"
     r"|It)\b(?![-’'])"
 )
+_AGGREGATE_SUBJECT = re.compile(
+    r"\b(?:startups|companies|firms|founders|unicorns|businesses|scale-ups|scaleups|labs)\s+"
+    r"(?:have\s+|had\s+|collectively\s+|together\s+)*$", re.IGNORECASE
+)
 _FIRST_PERSON = re.compile(r"\b[Ww]e(?:['’](?:re|ve|ll))?\s+(?:\w+\s+){0,3}$")
 _PUBLISHER = "\x00publisher"
 _CLAUSE_END = re.compile(r"[;:|—–]|\s-\s|\.\s")
@@ -373,6 +378,25 @@ def _antecedent(pos: int, view: _FieldView, title: _FieldView) -> Run | None:
         if r.start >= clause:
             return r
     return None
+
+
+_PAIR_ANAPHOR = re.compile(
+    r"(?i:\b(?:the two (?:companies|firms|sides)|both (?:companies|firms|sides)|the companies|the pair)\b)"
+)
+
+
+def _pair_antecedent(pos: int, view: _FieldView, title: _FieldView) -> list[Run]:
+    """The title's first two organisations, when the summary sentence holding ``pos`` says
+    "the two companies" (or "both companies") before it and names none itself."""
+    text = view.text
+    start = text.rfind(". ", 0, pos)
+    start = 0 if start < 0 else start + 2
+    if _PAIR_ANAPHOR.search(text, start, pos) is None:
+        return []
+    if any(start <= r.start and r.end <= pos for r in view.slots.org_runs()):
+        return []
+    orgs = title.slots.org_runs()
+    return orgs[:2] if len(orgs) >= 2 else []
 
 
 def _split_known_pair(r: Run, hits: list[WatchHit]) -> list[Run]:
@@ -560,6 +584,15 @@ class Matcher:
             if summary_hits is None:
                 summary_hits = summary.hits()
             kept = self._keep(summary_hits, summary, vetoes, parties, signals, title)
+        elif kept and summary.text and all(h.rule.signal in _GENERIC_DEAL for h in kept):
+            # The title only says "deal" ("OpenAI's latest deal: $1.1 billion for an A/B testing
+            # startup"); a summary that says "agreed to buy Statsig" tells which kind.
+            if summary_hits is None:
+                summary_hits = summary.hits()
+            buys = [h for h in summary_hits
+                    if h.rule.event == "acquisition" and h.rule.strength == "strong"]
+            if buys:
+                kept = kept + self._keep(buys, summary, vetoes, parties, signals, title)
         kept = self._arbitrate(kept, parties, signals)
         if kept:
             kept = self._deal_money(kept, title, summary, signals)
@@ -710,6 +743,8 @@ class Matcher:
             if subj is None:
                 obj = s.object_after(h.end, limit=40)
                 subj = obj if obj is not None and view.text[h.end:obj.start].strip(" ,") in ("", "for") else None
+            if subj is None and _AGGREGATE_SUBJECT.search(view.text, max(0, h.start - 40), h.start):
+                return None  # "European AI startups raised €12bn in Q3": a market total
             if subj is None and title is not None:
                 subj = _antecedent(h.start, view, title)
                 if subj is not None and signals is not None:
@@ -767,8 +802,9 @@ class Matcher:
             else:
                 subj_runs = s.clause_subjects(h.start)
                 if not subj_runs and title is not None:
-                    ante = _antecedent(h.start, view, title)
-                    subj_runs = [ante] if ante is not None else []
+                    pair = _pair_antecedent(h.start, view, title)
+                    ante = None if pair else _antecedent(h.start, view, title)
+                    subj_runs = pair or ([ante] if ante is not None else [])
                     if ante is not None and signals is not None:
                         signals.append("parties:title-antecedent")
             inside = s.inside(h.start, h.end)

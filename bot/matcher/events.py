@@ -23,7 +23,7 @@ Strength = Literal["strong", "medium"]
 # An amount inside a trigger (amounts.py parses the value; this only has to locate it).
 AMT_PLAIN = (
     r"(?:(?:US|U\.S\.|C|CA|A|AU|NZ|HK|S|R|MX)?\$|[€£¥₹₩₪]|Rs\.?\s?|"
-    r"(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|INR|JPY|CNY|RMB|CAD|AUD|SAR|AED|KRW|BRL|SGD|HKD|NZD|ZAR|ILS)\s?)"
+    r"(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|INR|JPY|CNY|RMB|CAD|AUD|SAR|AED|KRW|BRL|SGD|HKD|NZD|ZAR|ILS|NIS)\s?)"
     r"\d[\d,.]*(?:\s?\+)?(?:[\s-]?(?:thousand|million|billion|trillion|crore|lakh|mn|bn|[kKmMbBtT])\b)?\+?"
     r"|\d[\d,.]*\s?(?:thousand|million|billion|trillion|crore|lakh)\s+"
     r"(?:dollars|euros|pounds|yen|yuan|rupees|francs|kronor|won|dirhams?|riyals?|reais|shekels)"
@@ -113,7 +113,8 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:license-tech": _gate('license licenses licensed licence licensing'),
     "partnership:join-program": _gate('join joins joined joining'),
     "partnership:alliance": _gate('alliance consortium coalition venture'),
-    "partnership:expand-ties": _gate('ties relationship partnership partnerships collaboration alliance'),
+    "partnership:expand-ties": _gate('ties relationship partnership partnerships collaboration alliance '
+                                     'pact deal agreement contract'),
     "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance'),
     "partnership:as-partner": _gate('partner', 'as'),
     "partnership:selects": _gate('selects selected chooses choose chose picks pick picked',
@@ -133,6 +134,10 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "acquisition:deal-to-acquire": _gate('acquire buy purchase take', 'deal agreement offer bid intent'),
     "acquisition:gets-acquired": _gate('acquired'),
     "acquisition:family": _gate('family'),
+    "acquisition:pair-merge": _gate('merge', 'and'),
+    "acquisition:take-private": _gate('take takes took taking', 'private'),
+    "partnership:preinstalled": _gate('preinstalled pre built bundled', 'on in with'),
+    "funding:top-shareholder": _gate('shareholder investor backer', 'becomes become'),
 }
 _MONEY_RULES = frozenset({'funding:amount-for', 'funding:amount-from', 'funding:amount-round', 'funding:raise-amount', 'funding:seeks-amount', 'funding:valuation', 'partnership:commits'})
 
@@ -164,7 +169,8 @@ RULES: tuple[Rule, ...] = (
     Rule("funding:in-talks", "funding",
          _r(r"(?i:\b(?:in talks to raise|in talks for (?:new |fresh )?funding|seeks? to raise|"
             r"seeking to raise|looking to raise|set to raise|aims to raise|plans to raise|"
-            r"in (?:early )?(?:funding|fundraising) talks|is in talks with investors)\b)"
+            r"in (?:early )?(?:funding|fundraising) talks|is in talks with investors|"
+            r"in (?:early |advanced |preliminary )?(?:talks|discussions) with (?:new |existing |potential )?investors)\b)"
             rf"|(?i:\b(?:is|are|now) raising\s+{_QUANT})(?:{AMT}|(?i:(?:a |new |fresh )?(?:round|funding|money|capital|cash)\b))"),
          "strong", True, "raise"),
     Rule("funding:seeks-amount", "funding",
@@ -252,7 +258,8 @@ RULES: tuple[Rule, ...] = (
             r"|(?i:\b(?:in )?partnership (?:with|between) (?:the )?)(?=[A-Z])"),
          "strong", True, "pair"),
     Rule("partnership:team-up", "partnership",
-         _r(r"(?i:\bteam(?:s|ed|ing)?[\s-]up\b|\bteam(?:s|ed|ing)\s+with\b)"), "strong", True, "pair"),
+         # "agents can now team up on tasks" names no company
+         _r(r"(?i:\bteam(?:s|ed|ing)?[\s-]up\b|\bteam(?:s|ed|ing)\s+with\b)"), "strong", True, "pair", 1),
     Rule("partnership:join-forces", "partnership",
          _r(r"(?i:\bjoin(?:s|ed|ing)? forces\b)"), "strong", True, "pair", 2),
     Rule("partnership:collaborate", "partnership",
@@ -300,8 +307,9 @@ RULES: tuple[Rule, ...] = (
             r"joint venture)\b|\bjoint venture\b)"),
          "strong", True, "pair"),
     Rule("partnership:expand-ties", "partnership",
-         _r(r"(?i:\b(?:expands?|deepens?|deepening|strengthens?|extends?|broadens?|renews?|boosts?)\s+"
-            r"(?:\S+\s+){0,3}?(?:ties|relationship|partnerships?|collaboration|alliance)\b)"),
+         _r(r"(?i:\b(?:expands?|deepens?|deepening|strengthens?|extends?|broadens?|widens?|renews?|boosts?)\s+"
+            r"(?:\S+\s+){0,3}?(?:ties|relationship|partnerships?|collaboration|alliance|pact|deal|"
+            r"agreement|contract)\b)"),
          "strong", True, "pair"),
     Rule("partnership:ends", "partnership",
          _r(r"(?i:\b(?:cuts? off|ends?|ending|ended|terminates?|terminated|scraps?|scrapped|"
@@ -318,7 +326,8 @@ RULES: tuple[Rule, ...] = (
          "medium", False, "pair", 2),
     Rule("partnership:as-partner", "partnership",
          _r(r"(?i:\bas (?:a |an |its |the )?(?:launch |key |strategic |founding |official |exclusive |"
-            r"technology |cloud )?partner\b)"
+            r"technology |cloud |licensing |content |distribution |infrastructure |data |research |"
+            r"channel |reseller |integration |preferred |commercial |manufacturing )?partner\b)"
             # "signs on as Nexaro's AI infrastructure partner": sentence case only, since a
             # title-case "As Agencies' Preferred AI Partner" is a ranking, not a deal.
             rf"|\bas {_NAME}{_Q}s?\s+(?:[\w-]+\s+){{0,2}}?partner\b"),
@@ -359,8 +368,9 @@ RULES: tuple[Rule, ...] = (
             # "buys itself more runway", "buys time": no company changes hands
             r"|\s+(?:itself|themselves|(?:some\s+|more\s+)?(?:time|runway))\b"
             # "acquires 100 million new users": an audience, not a company
-            r"|\s+(?:(?:over|more than|nearly|about|some)\s+)?(?:[\d.,]+\s*(?:million|m|k|thousand|billion|bn)?\s+)?"
-            r"(?:new\s+)?(?:users|customers|subscribers|members|followers|downloads|clients|skills?|"
+            r"|\s+(?:(?:its|their|the|over|more than|nearly|about|some|first|next|[\d.,]+[kmb]?|million|"
+            r"thousand|billion|bn|hundreds?|thousands|millions|of|new)\s+){0,5}"
+            r"(?:users|customers|subscribers|members|followers|downloads|clients|skills?|"
             r"talent|fans|listeners|viewers|readers|players|sign-?ups)\b)"),
          "strong", True, "acq"),
     Rule("acquisition:noun", "acquisition",
@@ -388,6 +398,23 @@ RULES: tuple[Rule, ...] = (
          _r(rf"(?i:\b(?:welcom(?:es|ed|ing|e)|joins?|joined|joining))\s+(?:(?:{_NAMES})\s+)?(?i:to\s+)?"
             rf"(?i:the)\s+{_NAMES}\s+(?i:family)\b"),
          "strong", False, "acq"),
+    Rule("acquisition:pair-merge", "acquisition",
+         # "Nordlicht and Quanterra merge to chase ...": two companies merging.
+         _r(rf"{_NAME}\s(?i:and|&)\s{_NAMES}\s+(?i:(?:to\s+|will\s+|agree\s+to\s+)?merge)\b"),
+         "strong", False, "pair", 2),
+    Rule("acquisition:take-private", "acquisition",
+         _r(rf"(?i:\b(?:to take|takes|took|will take|taking))\s+{_NAMES}\s+(?i:private)\b"),
+         "strong", False, "acq"),
+    Rule("partnership:preinstalled", "partnership",
+         # "Perplexity will come preinstalled on Samsung's next Galaxy phones": distribution.
+         _r(r"(?i:\b(?:come|comes|be|ship|ships|shipped|shipping|arrive|arrives)\s+(?:pre-?installed|"
+            r"built in|built-in|bundled)\s+(?:on|in|with)\b)"),
+         "medium", True, "pair", 2),
+    Rule("funding:top-shareholder", "funding",
+         # "ASML becomes Mistral AI's largest shareholder with €1.3 billion bet"
+         _r(r"(?i:\bbecomes?\s+)(?:[\w.&-]+(?:[’']s)?\s+){1,3}?(?i:(?:largest|biggest|top|major|"
+            r"second-largest|leading)\s+(?:outside\s+)?(?:shareholder|investor|backer))\b"),
+         "strong", False, "investment-noun"),
     Rule("acquisition:gets-acquired", "acquisition",
          _r(r"(?i:\b(?:gets|get|got|been|be|being|is|was)\s+acquired\b)"), "strong", False, "acq"),
 )
@@ -406,6 +433,9 @@ BACKGROUND_BEFORE = re.compile(
     r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout|\bopen to)\s+(?:\w+\s+){0,2}$)"
     # "Europe's banks need to merge", "should partner with": a wish, not news
     r"|(?i:\b(?:should|must|needs?|ought)\s+$)"
+    # "Musk's lawsuit over the OpenAI-Microsoft partnership": the news is the lawsuit
+    r"|(?i:\b(?:lawsuit|suit|probe|investigation|inquiry|scrutiny|case)\s+(?:over|into|of|against|about)"
+    r"\s+(?:the\s+|its\s+)?(?:\S+\s+){0,2}$)"
     # "The app follows Acme's 2023 partnership with Foo": an earlier event.
     r"|(?i:\b(?:follows|followed)\s+(?:\S+\s+){0,3}$)|\b(?:19|20)\d\d\s+$"
 )
@@ -485,7 +515,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
         "strike", "struck", "enter",
     ),
     "partnership:expand-ties": (
-        "expand", "deepen", "strengthen", "extend", "broaden", "renew", "boost",
+        "expand", "deepen", "strengthen", "extend", "broaden", "widen", "renew", "boost",
     ),
     "partnership:as-partner": ("as ",),
     "partnership:taps": ("tap", "rope", "enlist"),
@@ -502,6 +532,9 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "acquisition:deal-to-acquire": ("deal", "agreement", "offer", "bid", "intent"),
     "acquisition:gets-acquired": ("get", "got", "be", "is", "was"),
     "acquisition:family": ("welcom", "join"),
+    "acquisition:take-private": ("to take", "take", "took", "will take", "taking"),
+    "partnership:preinstalled": ("come", "be", "ship", "arrive"),
+    "funding:top-shareholder": ("become",),
 }
 _RULE_STARTS: dict[str, tuple[str, ...]] = _STARTS
 # Every alternative of these rules starts with "\b" before a letter, so only word starts
@@ -509,7 +542,8 @@ _RULE_STARTS: dict[str, tuple[str, ...]] = _STARTS
 _RULE_SCAN: dict[str, re.Pattern[str]] = {k: word_start_scanner(v) for k, v in _STARTS.items()}
 # Every BACKGROUND_BEFORE match contains one of these (lowercase) literals.
 _BACKGROUND_LITS: tuple[str, ...] = (
-    "should", "must", "need", "ought",
+    "should", "must", "need", "ought", "suit", "probe", "investigation", "inquiry", "scrutiny",
+    "case",
     "after", "since", "following", "which", "once", "previously", "formerly", "recently",
     "n't", "n’t", "no", "never", "without", "open to", "follow", "19", "20",
 )

@@ -337,4 +337,5 @@ def is_org_like(name: str) -> bool:
 
 _SCALED_NUMBER = re.compile(
     r"\d+(?:[.,]\d+)?(?:[kKmMbBtT]n?|[kMGT]W|[GTP]B|GHz|nm|x|X|K|p|fps)$"  # "131k", "6GW", "4K"
+    r"|(?:Q[1-4]|FY\d{2,4})(?:\s?\d{2,4})?$"  # "Q3", "Q1 2025", "FY25": periods ("H1" is a company)
 )
