@@ -308,8 +308,9 @@ RULES: tuple[Rule, ...] = (
          "strong", True, "pair"),
     Rule("partnership:expand-ties", "partnership",
          _r(r"(?i:\b(?:expands?|deepens?|deepening|strengthens?|extends?|broadens?|widens?|renews?|boosts?)\s+"
-            r"(?:\S+\s+){0,3}?(?:ties|relationship|partnerships?|collaboration|alliance|pact|deal|"
-            r"agreement|contract)\b)"),
+            r"(?:\S+\s+){0,3}?(?:ties|relationship|partnerships?|collaboration|alliance)\b"
+            # a deal widened ("widens Google Cloud pact"); a deal "boosted" is often talks
+            r"|\b(?:expands?|extends?|broadens?|widens?)\s+(?:\S+\s+){0,3}?(?:pact|deal|agreement|contract)\b)"),
          "strong", True, "pair"),
     Rule("partnership:ends", "partnership",
          _r(r"(?i:\b(?:cuts? off|ends?|ending|ended|terminates?|terminated|scraps?|scrapped|"
