@@ -124,7 +124,8 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
                                       'pledge commit agree agreed', 'and'),
     "partnership:commits": _gate('commit commits committed'),
     "partnership:with-deal": _gate('deal partnership tie pact agreement', 'with'),
-    "partnership:agrees-to-supply": _gate('agree agrees agreed to will', 'supply provide deliver license licence host'),
+    # Rare words first: a field is only handed to the rules when it holds a first-gate word.
+    "partnership:agrees-to-supply": _gate('supply provide deliver license licence host', 'agree agrees agreed to will'),
     "partnership:talks-with": _gate('talks', 'with'),
     "acquisition:acquires": _gate('acquires acquired acquiring acquire buys bought buy purchase purchases purchased snaps snapped snatches snatched scoops scooped swallows takes took over nabs nabbed absorbs absorbed'),
     "acquisition:noun": _gate('acquisition acquisitions acqui acquihire acquihires hire hires takeover buyout'),
@@ -135,7 +136,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "acquisition:gets-acquired": _gate('acquired'),
     "acquisition:family": _gate('family'),
     "acquisition:pair-merge": _gate('merge', 'and'),
-    "acquisition:take-private": _gate('take takes took taking', 'private'),
+    "acquisition:take-private": _gate('private', 'take takes took taking'),
     "partnership:preinstalled": _gate('preinstalled pre built bundled', 'on in with'),
     "funding:top-shareholder": _gate('shareholder investor backer', 'becomes become'),
 }

@@ -151,6 +151,7 @@ _SUFFIXES: dict[str, frozenset[str]] = {
     "AI": _AI_NOUNS,
     "Partners": frozenset(("with", "on", "to", "in", "for", "up", "across", "over", "around")),
 }
+_SUFFIX_ENDINGS = tuple(" " + word for word in _SUFFIXES)
 
 _HYPHEN_ADJ = re.compile(r"-(?:backed|based|owned|led|founded|funded|focused|powered|made|native)$")
 
@@ -185,9 +186,9 @@ def runs(text: str) -> list[Run]:
             if len(name) == 1 and _round_letter(text, start):
                 continue
             end = start + len(name)
-            if end == m.end():
+            if end == m.end() and name.endswith(_SUFFIX_ENDINGS):
                 head, _, last = name.rpartition(" ")
-                if head and last in _SUFFIXES and _suffix_describes_next(last, text, end):
+                if _suffix_describes_next(last, text, end):
                     # "Zentrix AI deal": the "AI" describes the deal; "Orbix Partners with"
                     name = _trim(head)
                     end = start + len(name)
