@@ -19,7 +19,7 @@ from bot.matcher.events import (
 )
 from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, normalize_unless_plain
-from bot.matcher.parties import Slots
+from bot.matcher.parties import Slots, may_name_investors
 from bot.matcher.rounds import ROUND_STARTS, find_round
 from bot.matcher.tokens import (
     MONEY_WORDS,
@@ -527,8 +527,8 @@ class Matcher:
             # co-leading"), wherever the round itself was read.
             raisers = {n.casefold() for n in parties.raisers}
             for view in (title, summary):
-                if not view.text:
-                    continue
+                if not view.text or (view.low is not None and not may_name_investors(view.low)):
+                    continue  # (spares building the field's slots)
                 for r in view.slots.investor_sentences():
                     name = self._canon(r)
                     if name.casefold() not in raisers:

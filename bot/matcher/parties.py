@@ -88,8 +88,16 @@ _INVESTOR_LIST_TAIL = re.compile(
     r"(?i:\s*(?:also\s+)?(?:participating|co-leading|co-investing|joining|following on|investing|"
     r"among\s+(?:the\s+|its\s+)?(?:investors|backers)))\b"
 )
-# Every _INVESTOR_VERB / _INVESTOR_LIST_INTRO match holds one of these lowercase literals.
-_INVESTOR_SENTENCE_WORDS = ("participated", "led", "joined", "includ", "with")
+# Every accepted _INVESTOR_VERB / _INVESTOR_LIST_INTRO match holds one of these lowercase
+# literals (a "with" list counts only with an _INVESTOR_LIST_TAIL word after it).
+_INVESTOR_SENTENCE_WORDS = ("participat", "led", "co-lead", "joined", "includ", "joining", "following on",
+                            "investing", "among")
+
+
+def may_name_investors(low: str) -> bool:
+    """False when ``low`` (a safe lowercase copy) holds no investor sentence: an exact test,
+    so callers may skip building the field's Slots."""
+    return any(w in low for w in _INVESTOR_SENTENCE_WORDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +267,8 @@ class Slots:
         """Investors a round's text names in its own sentences: "Foo and Bar led the round",
         "Baz also participated", "with Qux participating", "Backers include Foo and Bar"."""
         low = self.low
-        if low is not None and not any(w in low for w in _INVESTOR_SENTENCE_WORDS):
-            return []  # an exact prefilter: every match holds one of the words
+        if low is not None and not may_name_investors(low):
+            return []
         out: list[Run] = []
         for m in _INVESTOR_VERB.finditer(self.text):
             subj = self.subject_before(m.start())
