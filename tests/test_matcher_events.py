@@ -244,6 +244,9 @@ def test_supply_purchase_and_money_led_headlines() -> None:
         ("Zentrix's latest AI deal: $1.1 billion for an A/B testing startup",
          "Zentrix agreed to buy Quorvia in an all-stock transaction.", {"acquisition"}, None),
         # "the two companies" are the title's two
+        ("Zentrix AI valuation doubles to $6.6 billion in employee tender offer", "", {"funding"}, {"Zentrix AI"}),
+        ("Zentrix adds Quorvia's models to its AI assistant", "The move is part of an expanded "
+         "agreement between the two companies.", {"partnership"}, {"Zentrix", "Quorvia"}),
         ("Zentrix becomes Quorvia's largest shareholder with €1.3 billion AI bet",
          "The chipmaker led the round, and the two companies signed a long-term collaboration agreement.",
          {"funding", "partnership"}, {"Quorvia", "Zentrix"}),
@@ -263,6 +266,9 @@ def test_headline_shapes(title: str, summary: str, events: set[str], parties: se
         "Claude agents can now team up on long coding tasks",  # no company
         "How Zentrix acquired its first million users without a sales team",  # an audience
         "Musk's lawsuit over the Zentrix-Quorvia AI partnership is headed for trial",  # a lawsuit
+        "Zentrix launches Zentrix Assistant, an AI work partner for every employee",  # a product
+        "How to acquire your first 100 customers for an AI SaaS product",  # advice
+        "Zentrix commits $50 million in grants to nonprofits through new AI fund",  # philanthropy
     ],
 )
 def test_no_alliance_in_these_shapes(title: str) -> None:

@@ -385,13 +385,13 @@ _PAIR_ANAPHOR = re.compile(
 )
 
 
-def _pair_antecedent(pos: int, view: _FieldView, title: _FieldView) -> list[Run]:
+def _pair_antecedent(pos: int, end: int, view: _FieldView, title: _FieldView) -> list[Run]:
     """The title's first two organisations, when the summary sentence holding ``pos`` says
-    "the two companies" (or "both companies") before it and names none itself."""
+    "the two companies" (or "both companies") by ``end`` and names none before ``pos``."""
     text = view.text
     start = text.rfind(". ", 0, pos)
     start = 0 if start < 0 else start + 2
-    if _PAIR_ANAPHOR.search(text, start, pos) is None:
+    if _PAIR_ANAPHOR.search(text, start, end) is None:
         return []
     if any(start <= r.start and r.end <= pos for r in view.slots.org_runs()):
         return []
@@ -579,6 +579,9 @@ class Matcher:
             signals.append("veto:promo")
             return []
         vetoes = self._vetoes(found, signals)
+        if "grant" in found or "fund" in found:
+            # "commits $50 million in grants to nonprofits through new fund": philanthropy
+            title_hits = [h for h in title_hits if h.rule.signal != "partnership:commits"]
         kept = self._keep(title_hits, title, vetoes, parties, signals)
         if not kept and summary.text:
             if summary_hits is None:
@@ -802,7 +805,7 @@ class Matcher:
             else:
                 subj_runs = s.clause_subjects(h.start)
                 if not subj_runs and title is not None:
-                    pair = _pair_antecedent(h.start, view, title)
+                    pair = _pair_antecedent(h.start, h.end, view, title)
                     ante = None if pair else _antecedent(h.start, view, title)
                     subj_runs = pair or ([ante] if ante is not None else [])
                     if ante is not None and signals is not None:

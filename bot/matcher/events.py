@@ -106,7 +106,7 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:join-forces": _gate('forces'),
     "partnership:collaborate": _gate('collaborate collaborates collaborated collaborating collaboration'),
     "partnership:deal-verb": _gate('DEALW'),
-    "partnership:deal-with": _gate('DEALW alliance ties', 'with between'),
+    "partnership:deal-with": _gate('DEALW alliance ties partnership', 'with between'),
     "partnership:pair-deal": _gate('deal partnership pact agreement tie alliance'),
     "partnership:kind-deal": _gate('DEALW'),
     "partnership:new-deal": _gate('DEALW partnership'),
@@ -202,6 +202,8 @@ RULES: tuple[Rule, ...] = (
          "medium", False, "raise"),
     Rule("funding:share-sale", "funding",
          _r(r"(?i:\btender offer\b)(?=.{0,40}(?i:valu))"
+            # "valuation doubles to $6.6 billion in employee tender offer"
+            r"|(?i:\bvaluation\b)(?=(?:[^.;]|\.\d){0,50}(?i:\btender offer\b))"
             r"|(?i:\b(?:secondary (?:share |stock )?sale|share sale)\b)"
             rf"|(?i:\b(?:sells?|selling|to sell)\s+{_QUANT})(?:{AMT})\s+"
             r"(?i:(?:in|of|worth of)\s+(?:new\s+)?(?:shares|stock)\b)(?!\s+(?i:of|in)\b)"),
@@ -246,7 +248,10 @@ RULES: tuple[Rule, ...] = (
          _r(r"\bpartner(?:s|ed)\s+(?=[A-Z][\w.&'’+-]*\s+(?i:to|on|for|in)\b)"), "medium", False, "pair", 2),
     Rule("partnership:partner-to", "partnership",
          # "partners in every lesson" is a role: "in" counts before a name only
-         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?)(?:(?i:on|to|for)\b|(?i:in)(?=\s+(?:(?i:the)\s+)?[A-Z]))"),
+         # "an AI work partner for every employee" is a product
+         _r(r"(?i:\bpartner(?:s|ed|ing)?\s+(?:up\s+)?)(?:(?i:on|to)\b|(?i:for)\b(?!\s+(?i:every|all|any|"
+            r"your|you|teams|employees|developers|businesses|people|everyone|students|teachers|doctors)\b)"
+            r"|(?i:in)(?=\s+(?:(?i:the)\s+)?[A-Z]))"),
          "strong", True, "pair", 2),
     Rule("partnership:and-partner", "partnership",
          _r(rf"\sand\s+(?:the\s+)?{_NAMES}\s+(?i:partner)\b"), "strong", False, "pair"),
@@ -276,7 +281,10 @@ RULES: tuple[Rule, ...] = (
          "strong", True, "pair"),
     Rule("partnership:deal-with", "partnership",
          _r(r"(?i:\b(?:deals?|agreements?|pact|contracts?|tie-up|alliance|ties)\s+(?:with|between)\s+)"
-            r"(?:the\s+)?(?=[A-Z0-9]|[a-z]{1,4}[A-Z])"),
+            r"(?:the\s+)?(?=[A-Z0-9]|[a-z]{1,4}[A-Z])"
+            # "an expanded agreement between the two companies" (the title names them)
+            r"|(?i:\b(?:deals?|agreements?|pact|partnership|contracts?|alliance)\s+between\s+"
+            r"(?:the\s+two|both)\s+(?:companies|firms|sides)\b)"),
          "strong", True, "pair", 2),
     Rule("partnership:pair-deal", "partnership",
          _r(rf"\b{_NAME}-{_NAME}\s+(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"
@@ -370,7 +378,7 @@ RULES: tuple[Rule, ...] = (
             # "buys itself more runway", "buys time": no company changes hands
             r"|\s+(?:itself|themselves|(?:some\s+|more\s+)?(?:time|runway))\b"
             # "acquires 100 million new users": an audience, not a company
-            r"|\s+(?:(?:its|their|the|over|more than|nearly|about|some|first|next|[\d.,]+[kmb]?|million|"
+            r"|\s+(?:(?:its|their|the|your|our|my|over|more than|nearly|about|some|first|next|[\d.,]+[kmb]?|million|"
             r"thousand|billion|bn|hundreds?|thousands|millions|of|new)\s+){0,5}"
             r"(?:users|customers|subscribers|members|followers|downloads|clients|skills?|"
             r"talent|fans|listeners|viewers|readers|players|sign-?ups)\b)"),
@@ -480,7 +488,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
         "secur", "forg", "clinch", "near", "cut", "enter", "renegotiat", "renew", "finali",
         "restor", "announc",
     ),
-    "partnership:deal-with": ("deal", "agreement", "pact", "contract", "tie", "alliance"),
+    "partnership:deal-with": ("deal", "agreement", "pact", "contract", "tie", "alliance", "partnership"),
     "partnership:kind-deal": (
         "licen", "content", "distribution", "supply", "compute", "cloud", "chip", "power",
         "energy", "data", "ai", "api", "hosting", "infrastructure", "commercial", "multi",
