@@ -245,6 +245,12 @@ def test_supply_purchase_and_money_led_headlines() -> None:
          "Zentrix agreed to buy Quorvia in an all-stock transaction.", {"acquisition"}, None),
         # "the two companies" are the title's two
         ("Zentrix AI valuation doubles to $6.6 billion in employee tender offer", "", {"funding"}, {"Zentrix AI"}),
+        ("Quorvia wins AI chip order from Zentrix in boost to foundry ambitions", "", {"partnership"},
+         {"Quorvia", "Zentrix"}),
+        ("Zentrix drops Quorvia from its AI phone plans after talks stall", "", {"partnership"},
+         {"Zentrix", "Quorvia"}),
+        ("Zentrix AI Lines Up $5 Billion of Debt in Quorvia-Led Deal", "", {"funding"}, None),
+        ("Nexaro, Zentrix AI Form JV To Build Sovereign LLMs", "", {"partnership"}, {"Nexaro", "Zentrix AI"}),
         ("Zentrix adds Quorvia's models to its AI assistant", "The move is part of an expanded "
          "agreement between the two companies.", {"partnership"}, {"Zentrix", "Quorvia"}),
         ("Zentrix becomes Quorvia's largest shareholder with €1.3 billion AI bet",
@@ -269,6 +275,11 @@ def test_headline_shapes(title: str, summary: str, events: set[str], parties: se
         "Zentrix launches Zentrix Assistant, an AI work partner for every employee",  # a product
         "How to acquire your first 100 customers for an AI SaaS product",  # advice
         "Zentrix commits $50 million in grants to nonprofits through new AI fund",  # philanthropy
+        "AI Startups Raised $97B Globally In Q3, Crunchbase Data Shows",  # a market total
+        "Job: Head of Partnerships, Zentrix AI (London, hybrid)",  # a job
+        "Talent acquisition, not GPUs, is now the bottleneck for enterprise AI teams",
+        "Zentrix's AI notebook can now act as a research partner inside Quorvia Docs",  # a product
+        "President signs executive order on AI chips from Zentrix",  # no deal
     ],
 )
 def test_no_alliance_in_these_shapes(title: str) -> None:

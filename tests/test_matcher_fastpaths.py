@@ -78,6 +78,8 @@ _STOCK = [
     "Foo will come preinstalled on Bar; ships bundled with Baz; to take Foo private; Took Bar Labs Private; "
     "becomes Foo's largest shareholder; in early discussions with investors; widens Foo pact; "
     "lawsuit over the Foo-Bar partnership; Foo and Bar merge to grow; NIS 90 million",
+    "Foo wins AI chip order from Bar; signs executive order; talks stall; Talks Broke Down; "
+    "Foo Lines Up $5 Billion of Debt; Head of Partnerships; talent acquisition; Form JV",
 ]
 
 

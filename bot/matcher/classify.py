@@ -739,6 +739,8 @@ class Matcher:
         found: list[str] = []
         if role == "raise":
             subj = s.subject_before(h.start) or s.leading_appositive()
+            if subj is None and _AGGREGATE_SUBJECT.search(view.text, max(0, h.start - 40), h.start):
+                return None  # "European AI startups raised €12bn in Q3": a market total
             if subj is None and h.rule.strength == "medium":
                 # "Support automation firm Capacity grows with new cash": the clause's last name.
                 subjects = s.clause_subjects(h.start)
@@ -746,8 +748,6 @@ class Matcher:
             if subj is None:
                 obj = s.object_after(h.end, limit=40)
                 subj = obj if obj is not None and view.text[h.end:obj.start].strip(" ,") in ("", "for") else None
-            if subj is None and _AGGREGATE_SUBJECT.search(view.text, max(0, h.start - 40), h.start):
-                return None  # "European AI startups raised €12bn in Q3": a market total
             if subj is None and title is not None:
                 subj = _antecedent(h.start, view, title)
                 if subj is not None and signals is not None:

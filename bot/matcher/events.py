@@ -60,7 +60,7 @@ _WORDSETS = {
     "RAISEV": "raises raised raising raise secures secured securing lands landed nabs nabbed grabs grabbed "
     "bags bagged banks banked picks picked scores scored snags snagged gets got closes closed taps tapped "
     "hauls rakes pulls attracts draws receives received brings collects nets netted locks books "
-    "reels reeled scoops scooped",
+    "reels reeled scoops scooped lines lined lining",
     "ROUNDW": "seed preseed pre series round raise funding financing investment fundraise tranche extension venture",
     "DEALW": "deal deals agreement agreements pact contract contracts memorandum mou tie",
 }
@@ -105,17 +105,17 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:team-up": _gate('team teams teamed teaming', 'up with'),
     "partnership:join-forces": _gate('forces'),
     "partnership:collaborate": _gate('collaborate collaborates collaborated collaborating collaboration'),
-    "partnership:deal-verb": _gate('DEALW'),
+    "partnership:deal-verb": _gate('DEALW order orders'),
     "partnership:deal-with": _gate('DEALW alliance ties partnership', 'with between'),
     "partnership:pair-deal": _gate('deal partnership pact agreement tie alliance'),
     "partnership:kind-deal": _gate('DEALW'),
     "partnership:new-deal": _gate('DEALW partnership'),
     "partnership:license-tech": _gate('license licenses licensed licence licensing'),
     "partnership:join-program": _gate('join joins joined joining'),
-    "partnership:alliance": _gate('alliance consortium coalition venture'),
+    "partnership:alliance": _gate('alliance consortium coalition venture jv'),
     "partnership:expand-ties": _gate('ties relationship partnership partnerships collaboration alliance '
                                      'pact deal agreement contract'),
-    "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance'),
+    "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance talks'),
     "partnership:as-partner": _gate('partner', 'as'),
     "partnership:selects": _gate('selects selected chooses choose chose picks pick picked',
                                  'as to'),
@@ -147,7 +147,8 @@ _RAISE_VERBS = (
     r"raises|raised|raising|raise|secures|secured|securing|lands|landed|nabs|nabbed|grabs|"
     r"grabbed|bags|bagged|banks|banked|picks up|picked up|scores|scored|snags|snagged|gets|got|"
     r"closes|closed|taps|tapped|hauls in|rakes in|pulls in|attracts|draws|receives|received|"
-    r"brings in|collects|nets|netted|locks in|books|reels in|reeled in|scoops|scooped"
+    r"brings in|collects|nets|netted|locks in|books|reels in|reeled in|scoops|scooped|"
+    r"lines up|lined up|lining up"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -256,7 +257,10 @@ RULES: tuple[Rule, ...] = (
     Rule("partnership:and-partner", "partnership",
          _r(rf"\sand\s+(?:the\s+)?{_NAMES}\s+(?i:partner)\b"), "strong", False, "pair"),
     Rule("partnership:partnership", "partnership",
-         _r(r"(?i:\bpartnerships?\b)(?!\s+(?:program|programme|manager|team)s?\b)"), "strong", False, "pair", 1),
+         # "Head of Partnerships" is a job
+         _r(r"(?<!(?i:head of ))(?<!(?i:lead of ))(?<!(?i:vp of ))(?<!(?i:director of ))"
+            r"(?i:\bpartnerships?\b)(?!\s+(?:program|programme|manager|team|lead|director)s?\b)"),
+         "strong", False, "pair", 1),
     Rule("partnership:announce-partnership", "partnership",
          _r(r"(?i:\b(?:announce[sd]?|sign(?:s|ed)?|form(?:s|ed)?|strike[s]?|struck|expand(?:s|ed)?|"
             r"deepen(?:s|ed|ing)?|new|strategic|multi-?year|enter(?:s|ed)? into|launch(?:es|ed)?)\s+"
@@ -277,6 +281,8 @@ RULES: tuple[Rule, ...] = (
             r"clinch(?:es|ed)?|nears?|neared|cuts?|enters?(?: into)?|entered(?: into)?|"
             r"renegotiat\w*|renews?|renewed|finali[sz]e[sd]?|restores?|announces?|announced)"
             r"\s+(?:\S+\s+){0,5}?(?:deals?|agreements?|pact|contracts?|memorand(?:um|a)(?: of understanding)?|"
+            # "Intel wins AI chip order from Mistral AI" (an executive or court order is no deal)
+            r"(?<!executive )(?<!court )(?<!restraining )(?<!gag )orders?|"
             r"mou|tie-up)\b)"),
          "strong", True, "pair"),
     Rule("partnership:deal-with", "partnership",
@@ -287,7 +293,8 @@ RULES: tuple[Rule, ...] = (
             r"(?:the\s+two|both)\s+(?:companies|firms|sides)\b)"),
          "strong", True, "pair", 2),
     Rule("partnership:pair-deal", "partnership",
-         _r(rf"\b{_NAME}-{_NAME}\s+(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"
+         _r(rf"\b{_NAME}-(?!(?i:led|backed|based|owned|funded|founded|powered|made)\b){_NAME}\s+"
+            r"(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"
             rf"|\b{_NAME}\s(?i:and)\s{_NAME}(?:\s{_NAME})?{_Q}s?\s+(?:{_NAME}\s+)?"
             r"(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"),
          "strong", False, "pair", 1),  # "Human-AI partnership" names no company
@@ -313,7 +320,7 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\b(?:forms?|formed|forming|launch(?:es|ed)?|new|announces?|announced|builds?|"
             r"building|creates?|created|unveils?|signs?|signed|strikes?|struck|enters?|entered)\s+"
             r"(?:\S+\s+){0,4}?(?:alliance|consortium|coalition|"
-            r"joint venture)\b|\bjoint venture\b)"),
+            r"joint venture|jv)\b|\bjoint venture\b)"),
          "strong", True, "pair"),
     Rule("partnership:expand-ties", "partnership",
          _r(r"(?i:\b(?:expands?|deepens?|deepening|strengthens?|extends?|broadens?|widens?|renews?|boosts?)\s+"
@@ -326,7 +333,11 @@ RULES: tuple[Rule, ...] = (
             r"cancels?|cancell?ed|pulls? (?:out of|the plug on)|walks? away from|revok\w+|"
             r"reviewing|reviews|suspends?|suspended|pauses?|paused|exits?|exited|exiting|quits?|"
             r"backs? out of|backed out of|abandons?|abandoned)\s+(?:\S+\s+){0,5}?"
-            r"(?:access|partnership|deal|contract|agreement|programs?|relationship|ties|alliance)\b)"),
+            r"(?:access|partnership|deal|contract|agreement|programs?|relationship|ties|alliance)\b"
+            # "Samsung drops Perplexity from Galaxy AI plans after talks stall"
+            # ("after" is part of the match: "after talks stall" is this news, not background)
+            r"|(?:\bafter\s+)?\btalks\s+(?:stall|stalled|collapse|collapsed|break down|broke down|"
+            r"fall through|fell through)\b)"),
          "strong", False, "pair", 2),
     Rule("partnership:selects", "partnership",
          _r(r"(?i:\b(?:selects?|selected|chooses?|chose|picks?|picked)\s+)(?=[A-Z]|[a-z]{1,4}[A-Z])"
@@ -336,7 +347,7 @@ RULES: tuple[Rule, ...] = (
          "medium", False, "pair", 2),
     Rule("partnership:as-partner", "partnership",
          _r(r"(?i:\bas (?:a |an |its |the )?(?:launch |key |strategic |founding |official |exclusive |"
-            r"technology |cloud |licensing |content |distribution |infrastructure |data |research |"
+            r"technology |cloud |licensing |content |distribution |infrastructure |data |"
             r"channel |reseller |integration |preferred |commercial |manufacturing )?partner\b)"
             # "signs on as Nexaro's AI infrastructure partner": sentence case only, since a
             # title-case "As Agencies' Preferred AI Partner" is a ranking, not a deal.
@@ -384,7 +395,9 @@ RULES: tuple[Rule, ...] = (
             r"talent|fans|listeners|viewers|readers|players|sign-?ups)\b)"),
          "strong", True, "acq"),
     Rule("acquisition:noun", "acquisition",
-         _r(r"(?i:\bacquisitions?\b(?!\s+(?:playbook|strategy|strategies|spree|binge|targets?|"
+         # "talent acquisition", "customer acquisition", "data acquisition": not takeovers
+         _r(r"(?<!(?i:talent ))(?<!(?i:customer ))(?<!(?i:user ))(?<!(?i:data ))(?<!(?i:client ))"
+            r"(?i:\bacquisitions?\b(?!\s+(?:playbook|strategy|strategies|spree|binge|targets?|"
             r"appetite|machine|engine|costs?|and other))|\bacqui-?hires?\b|\btakeover\b|\bbuyout\b)"),
          "strong", False, "acq-noun"),
     Rule("acquisition:merge", "acquisition",
@@ -459,7 +472,7 @@ _AMOUNT_NEXT = re.compile(rf"\s+{_QUANT}(?:{AMT})")
 _RAISE_STARTS = (
     "rais", "secur", "land", "nab", "grab", "bag", "bank", "pick", "scor", "snag", "get", "got",
     "clos", "tap", "haul", "rake", "pull", "attract", "draw", "receive", "bring", "collect",
-    "net", "lock", "book", "reel", "scoop",
+    "net", "lock", "book", "reel", "scoop", "line", "lining",
 )
 _STARTS: dict[str, tuple[str, ...]] = {
     "funding:raise-amount": _RAISE_STARTS,
@@ -496,7 +509,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
     ),
     "partnership:ends": (
         "cut", "end", "terminat", "scrap", "cancel", "pull", "walk", "revok", "review",
-        "suspend", "paus", "exit", "quit", "back", "abandon",
+        "suspend", "paus", "exit", "quit", "back", "abandon", "talks", "after talks",
     ),
     "acquisition:acquires": (
         "acqui", "to acquire", "will acquire", "buys", "bought", "to buy", "purchase", "snap",

@@ -52,7 +52,8 @@ STOP: frozenset[str] = frozenset(
     thrilled excited proud delighted pleased like unlike
     opinion analysis explainer commentary column editorial podcast perspective
     fintech edtech healthtech insurtech proptech adtech medtech legaltech regtech agtech
-    agritech cleantech deeptech cr
+    agritech cleantech deeptech cr globally worldwide form forms formed forming jv
+    drops drop dropped ditches ditched dumps dumped talks stall stalls stalled
     ipo ipos m&a vc vcs llm llms gpu gpus api apis saas smb smbs sme smes b2b b2c
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs

@@ -45,7 +45,7 @@ _LIST_JOIN = re.compile(
     r"\s*(?:,\s*(?:and\s+|&\s+)?|\s(?:and|&)\s+)(?:the\s+)?$"
 )
 _LEADING_PREP = re.compile(
-    r"^\s*(?:with|between|to|for|in|into|of|on|the|a|an|is with|are with|was with)\b\s*", re.IGNORECASE
+    r"^\s*(?:with|between|to|for|in|into|of|on|from|the|a|an|is with|are with|was with)\b\s*", re.IGNORECASE
 )
 _CLAUSE_BREAK = re.compile(r"[;:|—–]|\s-\s|\.\s")
 _BLOCKERS = (
