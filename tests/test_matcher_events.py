@@ -251,6 +251,12 @@ def test_supply_purchase_and_money_led_headlines() -> None:
          {"Zentrix", "Quorvia"}),
         ("Zentrix AI Lines Up $5 Billion of Debt in Quorvia-Led Deal", "", {"funding"}, None),
         ("Nexaro, Zentrix AI Form JV To Build Sovereign LLMs", "", {"partnership"}, {"Nexaro", "Zentrix AI"}),
+        ("Zentrix is reportedly close to a deal to use Quorvia's models for its AI assistant", "",
+         {"partnership"}, None),
+        ("Nexaro agrees $4.6bn take-private of AI analytics group Zentrix", "", {"acquisition"}, None),
+        ("Quorvia hires Zentrix AI's founders and most of its staff in a licensing deal", "",
+         {"acquisition"}, {"Quorvia", "Zentrix AI"}),
+        ("Nexaro Motor, Quorvia to build 'physical AI' cluster in Korea", "", {"partnership"}, None),
         ("Zentrix adds Quorvia's models to its AI assistant", "The move is part of an expanded "
          "agreement between the two companies.", {"partnership"}, {"Zentrix", "Quorvia"}),
         ("Zentrix becomes Quorvia's largest shareholder with €1.3 billion AI bet",
@@ -280,6 +286,9 @@ def test_headline_shapes(title: str, summary: str, events: set[str], parties: se
         "Talent acquisition, not GPUs, is now the bottleneck for enterprise AI teams",
         "Zentrix's AI notebook can now act as a research partner inside Quorvia Docs",  # a product
         "President signs executive order on AI chips from Zentrix",  # no deal
+        "Zentrix agrees to $1.5 billion deal to settle authors' AI piracy lawsuit",  # a settlement
+        "Quorvia to invest in training 1 million South Africans in AI skills",  # no company
+        "Quorvia hires Zentrix's chief scientist to lead its AI lab",  # one person hired
     ],
 )
 def test_no_alliance_in_these_shapes(title: str) -> None:

@@ -80,6 +80,8 @@ _STOCK = [
     "lawsuit over the Foo-Bar partnership; Foo and Bar merge to grow; NIS 90 million",
     "Foo wins AI chip order from Bar; signs executive order; talks stall; Talks Broke Down; "
     "Foo Lines Up $5 Billion of Debt; Head of Partnerships; talent acquisition; Form JV",
+    "Foo is close to a deal with Bar; closing in on an agreement; $4.6bn take-private of Baz; "
+    "Foo hires Bar's founders and staff; Foo, Bar to build; deal to settle lawsuit",
 ]
 
 

@@ -76,7 +76,9 @@ _ADVICE = re.compile(
 _LAWSUIT = re.compile(r"(?i:\b(?:sues|sued|suing|lawsuit|class action|verdict)\b)")
 _TRADE = re.compile(
     r"(?i:\btrade (?:deal|pact|agreement|talks)\b|\bfree trade\b|\bceasefire\b|\bpeace (?:deal|talks)\b|"
-    r"\bplea deal\b|\bmake a deal\b)"
+    r"\bplea deal\b|\bmake a deal\b"
+    # "agrees to $1.5 billion deal to settle authors' piracy lawsuit": a settlement
+    r"|\bto settle\b)"
 )
 def _fast_constructor(cls: type, names: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """A positional constructor for a frozen slots dataclass that skips the generated
@@ -139,7 +141,7 @@ _VETO_STARTS: dict[str, tuple[str, ...]] = {
     "advice": ("how to", "need to", "tips ", "guide to", "should you", "when to", "ways to",
                "time to"),
     "lawsuit": ("sues", "sued", "suing", "lawsuit", "class action", "verdict"),
-    "trade": ("trade ", "free trade", "ceasefire", "peace ", "plea deal", "make a deal"),
+    "trade": ("trade ", "free trade", "ceasefire", "peace ", "plea deal", "make a deal", "to settle"),
     "round": ROUND_STARTS,
 }
 _VETO_REGEX: dict[str, re.Pattern[str]] = {
@@ -354,6 +356,7 @@ _AGGREGATE_SUBJECT = re.compile(
     r"\b(?:startups|companies|firms|founders|unicorns|businesses|scale-ups|scaleups|labs)\s+"
     r"(?:have\s+|had\s+|collectively\s+|together\s+)*$", re.IGNORECASE
 )
+_GERUND_AFTER = re.compile(r"\s+[a-z]+ing\b")
 _FIRST_PERSON = re.compile(r"\b[Ww]e(?:['’](?:re|ve|ll))?\s+(?:\w+\s+){0,3}$")
 _PUBLISHER = "\x00publisher"
 _CLAUSE_END = re.compile(r"[;:|—–]|\s-\s|\.\s")
@@ -773,6 +776,8 @@ class Matcher:
                 if nxt is not None and not is_org_like(nxt.text):
                     return None
                 obj = nxt
+            if h.rule.signal == "funding:invests-in" and _GERUND_AFTER.match(view.text, h.end):
+                return None  # "to invest in training 1 million people": no company
             if obj is None and h.rule.signal == "funding:invests-in":
                 # The guide's funding goes into a specific company: "invests in AI training"
                 # names none.

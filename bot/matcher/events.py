@@ -121,20 +121,22 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
                                  'as to'),
     "partnership:taps": _gate('taps tap tapped ropes roped enlists enlisted'),
     "partnership:joint-launch": _gate('launch launches unveil unveils release releases build develop co open introduce create join form announce '
-                                      'pledge commit agree agreed', 'and'),
+                                      'pledge commit agree agreed'),
     "partnership:commits": _gate('commit commits committed'),
     "partnership:with-deal": _gate('deal partnership tie pact agreement', 'with'),
     # Rare words first: a field is only handed to the rules when it holds a first-gate word.
     "partnership:agrees-to-supply": _gate('supply provide deliver license licence host', 'agree agrees agreed to will'),
     "partnership:talks-with": _gate('talks', 'with'),
     "acquisition:acquires": _gate('acquires acquired acquiring acquire buys bought buy purchase purchases purchased snaps snapped snatches snatched scoops scooped swallows takes took over nabs nabbed absorbs absorbed'),
-    "acquisition:noun": _gate('acquisition acquisitions acqui acquihire acquihires hire hires takeover buyout'),
+    "acquisition:noun": _gate('acquisition acquisitions acqui acquihire acquihires hire hires takeover buyout private'),
     "acquisition:merge": _gate('merge merges merged merging merger mergers'),
     "acquisition:sells-to": _gate('sells sold sell selling', 'to'),
     "acquisition:joins": _gate('join joins joining'),
     "acquisition:deal-to-acquire": _gate('acquire buy purchase take', 'deal agreement offer bid intent'),
     "acquisition:gets-acquired": _gate('acquired'),
     "acquisition:family": _gate('family'),
+    "acquisition:team-hire": _gate('founders cofounders co founding team staff employees researchers engineers workforce',
+                                   'hires hire hired hiring poaches poached absorbs absorbed'),
     "acquisition:pair-merge": _gate('merge', 'and'),
     "acquisition:take-private": _gate('private', 'take takes took taking'),
     "partnership:preinstalled": _gate('preinstalled pre built bundled', 'on in with'),
@@ -278,7 +280,7 @@ RULES: tuple[Rule, ...] = (
     Rule("partnership:deal-verb", "partnership",
          _r(r"(?i:\b(?:inks?|inked|signs?|signed|signing|strikes?|struck|striking|seals?|sealed|"
             r"reach(?:es|ed)?|lands?|landed|wins?|won|awarded|secures?|secured|forges?|forged|"
-            r"clinch(?:es|ed)?|nears?|neared|cuts?|enters?(?: into)?|entered(?: into)?|"
+            r"clinch(?:es|ed)?|nears?|neared|close to|closing in on|cuts?|enters?(?: into)?|entered(?: into)?|"
             r"renegotiat\w*|renews?|renewed|finali[sz]e[sd]?|restores?|announces?|announced)"
             r"\s+(?:\S+\s+){0,5}?(?:deals?|agreements?|pact|contracts?|memorand(?:um|a)(?: of understanding)?|"
             # "Intel wins AI chip order from Mistral AI" (an executive or court order is no deal)
@@ -357,7 +359,9 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\b(?:taps?|tapped by|ropes in|roped in|enlists|enlisted)\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"),
          "medium", False, "pair"),
     Rule("partnership:joint-launch", "partnership",
-         _r(rf"{_NAME}(?:\s(?:government|ministry|state|city|council))?,?\s(?i:and)\s{_NAMES}\s"
+         # "Quorvia and Zentrix launch ...", "Hyundai Motor, Nvidia to build ..."
+         _r(rf"{_NAME}(?:\s(?:government|ministry|state|city|council))?"
+            rf"(?:,?\s(?i:and)\s{_NAMES}\s|,\s{_NAME}(?:\s{_NAME})?\s(?i:to|will)\s)"
             r"(?i:launch|launches|unveil|unveils|release|releases|"
             r"build|develop|co-develop|open|introduce|create|join|form|announce|pledge|commit|agree|agreed)\b"),
          "medium", False, "pair"),
@@ -398,7 +402,8 @@ RULES: tuple[Rule, ...] = (
          # "talent acquisition", "customer acquisition", "data acquisition": not takeovers
          _r(r"(?<!(?i:talent ))(?<!(?i:customer ))(?<!(?i:user ))(?<!(?i:data ))(?<!(?i:client ))"
             r"(?i:\bacquisitions?\b(?!\s+(?:playbook|strategy|strategies|spree|binge|targets?|"
-            r"appetite|machine|engine|costs?|and other))|\bacqui-?hires?\b|\btakeover\b|\bbuyout\b)"),
+            r"appetite|machine|engine|costs?|and other))|\bacqui-?hires?\b|\btakeover\b|\bbuyout\b|"
+            r"\btake-private\b)"),
          "strong", False, "acq-noun"),
     Rule("acquisition:merge", "acquisition",
          _r(r"(?i:\bmerg(?:es|ed|ing|e)\s+(?:with|into)\b|\bpost-merger\b|\bmergers?\b|"
@@ -438,6 +443,13 @@ RULES: tuple[Rule, ...] = (
          _r(r"(?i:\bbecomes?\s+)(?:[\w.&-]+(?:[’']s)?\s+){1,3}?(?i:(?:largest|biggest|top|major|"
             r"second-largest|leading)\s+(?:outside\s+)?(?:shareholder|investor|backer))\b"),
          "strong", False, "investment-noun"),
+    Rule("acquisition:team-hire", "acquisition",
+         # "Microsoft hires Parlance AI's founders and most of its staff": an acqui-hire
+         # (one executive hired away is not).
+         _r(rf"(?i:\b(?:hires?|hired|hiring|poaches|poached|absorbs|absorbed)\s+){_NAMES}{_Q}s?\s+"
+            r"(?i:(?:co-?)?founders|founding team|entire team|whole team|team|staff|employees|researchers|"
+            r"engineers|workforce)\b"),
+         "strong", False, "acq"),
     Rule("acquisition:gets-acquired", "acquisition",
          _r(r"(?i:\b(?:gets|get|got|been|be|being|is|was)\s+acquired\b)"), "strong", False, "acq"),
 )
@@ -498,7 +510,7 @@ _STARTS: dict[str, tuple[str, ...]] = {
     ),
     "partnership:deal-verb": (
         "ink", "sign", "strik", "struck", "seal", "reach", "land", "win", "won", "awarded",
-        "secur", "forg", "clinch", "near", "cut", "enter", "renegotiat", "renew", "finali",
+        "secur", "forg", "clinch", "near", "close to", "closing in on", "cut", "enter", "renegotiat", "renew", "finali",
         "restor", "announc",
     ),
     "partnership:deal-with": ("deal", "agreement", "pact", "contract", "tie", "alliance", "partnership"),
@@ -549,12 +561,13 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "partnership:agrees-to-supply": ("agree", "to supply", "will supply"),
     "partnership:talks-with": ("in ", "hold", "held", "open", "paus", "suspend", "resume", "end",
                                "broke off", "breaks off", "enter"),
-    "acquisition:noun": ("acqui", "takeover", "buyout"),
+    "acquisition:noun": ("acqui", "takeover", "buyout", "take-private"),
     "acquisition:merge": ("merg", "to merge", "post-merger"),
     "acquisition:sells-to": ("sell", "sold", "to sell"),
     "acquisition:deal-to-acquire": ("deal", "agreement", "offer", "bid", "intent"),
     "acquisition:gets-acquired": ("get", "got", "be", "is", "was"),
     "acquisition:family": ("welcom", "join"),
+    "acquisition:team-hire": ("hire", "hiring", "poach", "absorb"),
     "acquisition:take-private": ("to take", "take", "took", "will take", "taking"),
     "partnership:preinstalled": ("come", "be", "ship", "arrive"),
     "funding:top-shareholder": ("become",),

@@ -322,8 +322,9 @@ def is_org_like(name: str) -> bool:
     if _HYPHEN_ADJ.search(name):
         return False
     toks = name.split()
-    if all(t.casefold() in PLACES or t.casefold() in STOP for t in toks):
-        return False
+    if all(t.casefold() in PLACES or t.casefold() in STOP
+           or (t[-1:] == "s" and t[:-1].casefold() in PLACES) for t in toks):
+        return False  # ("South Africans": a demonym's plural too)
     if folded in _GROUPS:
         return False  # "Big Tech": a group of companies, none named
     if len(toks) == 2 and toks[1] == "AI" and toks[0].casefold() in _AI_KINDS:
