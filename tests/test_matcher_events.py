@@ -257,6 +257,18 @@ def test_supply_purchase_and_money_led_headlines() -> None:
         ("Quorvia hires Zentrix AI's founders and most of its staff in a licensing deal", "",
          {"acquisition"}, {"Quorvia", "Zentrix AI"}),
         ("Nexaro Motor, Quorvia to build 'physical AI' cluster in Korea", "", {"partnership"}, None),
+        ("Zentrix-Quorvia cloud pact expands to one million AI chips", "", {"partnership"},
+         {"Zentrix", "Quorvia"}),
+        ("Zentrix lands another $4 billion from Quorvia, names Nexaro its primary training partner",
+         "", {"funding", "partnership"}, None),
+        ("Zentrix makes $34.5 billion unsolicited offer for Quorvia's AI browser", "",
+         {"acquisition"}, None),
+        ("Humanoid maker Zentrix walks away from Quorvia collaboration", "", {"partnership"},
+         {"Zentrix", "Quorvia"}),
+        ("Zentrix emerges from stealth with $28 million to secure AI agents", "The seed round was "
+         "led by Quorvia Ventures.", {"funding"}, {"Zentrix", "Quorvia Ventures"}),
+        ("Zentrix, Quorvia set up 50-50 venture to sell enterprise AI in Japan", "", {"partnership"},
+         {"Zentrix", "Quorvia"}),
         ("Zentrix adds Quorvia's models to its AI assistant", "The move is part of an expanded "
          "agreement between the two companies.", {"partnership"}, {"Zentrix", "Quorvia"}),
         ("Zentrix becomes Quorvia's largest shareholder with €1.3 billion AI bet",
@@ -289,6 +301,7 @@ def test_headline_shapes(title: str, summary: str, events: set[str], parties: se
         "Zentrix agrees to $1.5 billion deal to settle authors' AI piracy lawsuit",  # a settlement
         "Quorvia to invest in training 1 million South Africans in AI skills",  # no company
         "Quorvia hires Zentrix's chief scientist to lead its AI lab",  # one person hired
+        "Zentrix CEO: Europe doesn't need a mega-merger of its AI labs",  # an opinion
     ],
 )
 def test_no_alliance_in_these_shapes(title: str) -> None:

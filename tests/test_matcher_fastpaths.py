@@ -82,6 +82,9 @@ _STOCK = [
     "Foo Lines Up $5 Billion of Debt; Head of Partnerships; talent acquisition; Form JV",
     "Foo is close to a deal with Bar; closing in on an agreement; $4.6bn take-private of Baz; "
     "Foo hires Bar's founders and staff; Foo, Bar to build; deal to settle lawsuit",
+    "Foo names Bar its primary training partner; Names Baz As Its Partner; unsolicited offer for Qux; "
+    "Hostile Bid; emerges from stealth with $28M; Launches With $5M; sets up 50-50 venture; "
+    "walks away from Foo collaboration; doesn't need a mega-merger; Foo-Bar cloud pact",
 ]
 
 

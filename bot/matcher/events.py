@@ -60,7 +60,7 @@ _WORDSETS = {
     "RAISEV": "raises raised raising raise secures secured securing lands landed nabs nabbed grabs grabbed "
     "bags bagged banks banked picks picked scores scored snags snagged gets got closes closed taps tapped "
     "hauls rakes pulls attracts draws receives received brings collects nets netted locks books "
-    "reels reeled scoops scooped lines lined lining",
+    "reels reeled scoops scooped lines lined lining emerges emerged exits comes launches launched debuts",
     "ROUNDW": "seed preseed pre series round raise funding financing investment fundraise tranche extension venture",
     "DEALW": "deal deals agreement agreements pact contract contracts memorandum mou tie",
 }
@@ -115,8 +115,9 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "partnership:alliance": _gate('alliance consortium coalition venture jv'),
     "partnership:expand-ties": _gate('ties relationship partnership partnerships collaboration alliance '
                                      'pact deal agreement contract'),
-    "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance talks'),
-    "partnership:as-partner": _gate('partner', 'as'),
+    "partnership:ends": _gate('access partnership deal contract agreement program programs relationship ties alliance talks '
+                              'collaboration pact tie'),
+    "partnership:as-partner": _gate('partner'),
     "partnership:selects": _gate('selects selected chooses choose chose picks pick picked',
                                  'as to'),
     "partnership:taps": _gate('taps tap tapped ropes roped enlists enlisted'),
@@ -132,7 +133,8 @@ _GATES: dict[str, tuple[frozenset[str], ...]] = {
     "acquisition:merge": _gate('merge merges merged merging merger mergers'),
     "acquisition:sells-to": _gate('sells sold sell selling', 'to'),
     "acquisition:joins": _gate('join joins joining'),
-    "acquisition:deal-to-acquire": _gate('acquire buy purchase take', 'deal agreement offer bid intent'),
+    "acquisition:deal-to-acquire": _gate('deal agreement offer bid intent', 'acquire buy purchase take '
+                                         'unsolicited takeover buyout cash hostile'),
     "acquisition:gets-acquired": _gate('acquired'),
     "acquisition:family": _gate('family'),
     "acquisition:team-hire": _gate('founders cofounders co founding team staff employees researchers engineers workforce',
@@ -150,7 +152,8 @@ _RAISE_VERBS = (
     r"grabbed|bags|bagged|banks|banked|picks up|picked up|scores|scored|snags|snagged|gets|got|"
     r"closes|closed|taps|tapped|hauls in|rakes in|pulls in|attracts|draws|receives|received|"
     r"brings in|collects|nets|netted|locks in|books|reels in|reeled in|scoops|scooped|"
-    r"lines up|lined up|lining up"
+    r"lines up|lined up|lining up|emerges from stealth with|emerged from stealth with|"
+    r"exits stealth with|comes out of stealth with|launches with|launched with|debuts with"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -296,7 +299,7 @@ RULES: tuple[Rule, ...] = (
          "strong", True, "pair", 2),
     Rule("partnership:pair-deal", "partnership",
          _r(rf"\b{_NAME}-(?!(?i:led|backed|based|owned|funded|founded|powered|made)\b){_NAME}\s+"
-            r"(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"
+            r"(?:[a-z][\w-]*\s+){0,2}(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"
             rf"|\b{_NAME}\s(?i:and)\s{_NAME}(?:\s{_NAME})?{_Q}s?\s+(?:{_NAME}\s+)?"
             r"(?i:deal|partnership|pact|agreement|tie-up|alliance)\b"),
          "strong", False, "pair", 1),  # "Human-AI partnership" names no company
@@ -320,9 +323,10 @@ RULES: tuple[Rule, ...] = (
          "strong", True, "pair"),
     Rule("partnership:alliance", "partnership",
          _r(r"(?i:\b(?:forms?|formed|forming|launch(?:es|ed)?|new|announces?|announced|builds?|"
-            r"building|creates?|created|unveils?|signs?|signed|strikes?|struck|enters?|entered)\s+"
+            r"building|creates?|created|unveils?|signs?|signed|strikes?|struck|enters?|entered|"
+            r"sets? up|setting up|establish(?:es|ed)?)\s+"
             r"(?:\S+\s+){0,4}?(?:alliance|consortium|coalition|"
-            r"joint venture|jv)\b|\bjoint venture\b)"),
+            r"joint venture|jv|50-50 venture|50:50 venture)\b|\bjoint venture\b)"),
          "strong", True, "pair"),
     Rule("partnership:expand-ties", "partnership",
          _r(r"(?i:\b(?:expands?|deepens?|deepening|strengthens?|extends?|broadens?|widens?|renews?|boosts?)\s+"
@@ -335,7 +339,8 @@ RULES: tuple[Rule, ...] = (
             r"cancels?|cancell?ed|pulls? (?:out of|the plug on)|walks? away from|revok\w+|"
             r"reviewing|reviews|suspends?|suspended|pauses?|paused|exits?|exited|exiting|quits?|"
             r"backs? out of|backed out of|abandons?|abandoned)\s+(?:\S+\s+){0,5}?"
-            r"(?:access|partnership|deal|contract|agreement|programs?|relationship|ties|alliance)\b"
+            r"(?:access|partnership|deal|contract|agreement|programs?|relationship|ties|alliance|"
+            r"collaboration|pact|tie-up)\b"
             # "Samsung drops Perplexity from Galaxy AI plans after talks stall"
             # ("after" is part of the match: "after talks stall" is this news, not background)
             r"|(?:\bafter\s+)?\btalks\s+(?:stall|stalled|collapse|collapsed|break down|broke down|"
@@ -353,7 +358,9 @@ RULES: tuple[Rule, ...] = (
             r"channel |reseller |integration |preferred |commercial |manufacturing )?partner\b)"
             # "signs on as Nexaro's AI infrastructure partner": sentence case only, since a
             # title-case "As Agencies' Preferred AI Partner" is a ranking, not a deal.
-            rf"|\bas {_NAME}{_Q}s?\s+(?:[\w-]+\s+){{0,2}}?partner\b"),
+            rf"|\bas {_NAME}{_Q}s?\s+(?:[\w-]+\s+){{0,2}}?partner\b"
+            # "names AWS its primary training partner"
+            rf"|(?i:\bnames?\s+){_NAME}(?:\s{_NAME})?\s+(?i:(?:as\s+)?(?:its|their)\s+(?:[\w-]+\s+){{0,2}}?partner)\b"),
          "strong", False, "pair"),
     Rule("partnership:taps", "partnership",
          _r(r"(?i:\b(?:taps?|tapped by|ropes in|roped in|enlists|enlisted)\b)\s+(?:[a-z][\w-]*\s+){0,3}(?=[A-Z](?!I\b))"),
@@ -418,7 +425,9 @@ RULES: tuple[Rule, ...] = (
          "medium", False, "pair"),
     Rule("acquisition:deal-to-acquire", "acquisition",
          _r(r"(?i:\b(?:deal|agreement|offer|bid|intent)\s+to\s+(?:[a-z]+ly\s+|maybe\s+|also\s+)?"
-            r"(?:acquire|buy|purchase|take over)\b)"),
+            r"(?:acquire|buy|purchase|take over)\b"
+            # "makes $34.5 billion unsolicited offer for Google's Chrome browser"
+            r"|\b(?:unsolicited|takeover|buyout|all-cash|hostile)\s+(?:offer|bid)\b)"),
          "strong", True, "acq"),
     Rule("acquisition:family", "acquisition",
          # "Welcoming Foo to the Bar family", "Foo joins the Bar family": a company blog's
@@ -465,7 +474,7 @@ RULES = tuple(
 BACKGROUND_BEFORE = re.compile(
     r"(?i:\b(?:after|since|following|months after|weeks after|years after|which|"
     r"once|previously|formerly|recently)\s+(?:\w+\s+)?$)"
-    r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout|\bopen to)\s+(?:\w+\s+){0,2}$)"
+    r"|(?i:(?:n['’]t|\bnot|\bnever|\bno|\bwithout|\bopen to)\s+(?:\w+\s+){0,2}(?:\w+-)?$)"
     # "Europe's banks need to merge", "should partner with": a wish, not news
     r"|(?i:\b(?:should|must|needs?|ought)\s+$)"
     # "Musk's lawsuit over the OpenAI-Microsoft partnership": the news is the lawsuit
@@ -484,7 +493,8 @@ _AMOUNT_NEXT = re.compile(rf"\s+{_QUANT}(?:{AMT})")
 _RAISE_STARTS = (
     "rais", "secur", "land", "nab", "grab", "bag", "bank", "pick", "scor", "snag", "get", "got",
     "clos", "tap", "haul", "rake", "pull", "attract", "draw", "receive", "bring", "collect",
-    "net", "lock", "book", "reel", "scoop", "line", "lining",
+    "net", "lock", "book", "reel", "scoop", "line", "lining", "emerge", "exits", "comes", "launch",
+    "debut",
 )
 _STARTS: dict[str, tuple[str, ...]] = {
     "funding:raise-amount": _RAISE_STARTS,
@@ -547,12 +557,12 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "partnership:join-program": ("join",),
     "partnership:alliance": (
         "form", "launch", "new", "announce", "build", "creat", "unveil", "joint venture", "sign",
-        "strike", "struck", "enter",
+        "strike", "struck", "enter", "set", "setting", "establish",
     ),
     "partnership:expand-ties": (
         "expand", "deepen", "strengthen", "extend", "broaden", "widen", "renew", "boost",
     ),
-    "partnership:as-partner": ("as ",),
+    "partnership:as-partner": ("as ", "name"),
     "partnership:taps": ("tap", "rope", "enlist"),
     "partnership:selects": ("select", "choose", "chose", "pick"),
     "partnership:partners-obj": ("partner",),
@@ -564,7 +574,8 @@ _STARTS: dict[str, tuple[str, ...]] = {
     "acquisition:noun": ("acqui", "takeover", "buyout", "take-private"),
     "acquisition:merge": ("merg", "to merge", "post-merger"),
     "acquisition:sells-to": ("sell", "sold", "to sell"),
-    "acquisition:deal-to-acquire": ("deal", "agreement", "offer", "bid", "intent"),
+    "acquisition:deal-to-acquire": ("deal", "agreement", "offer", "bid", "intent", "unsolicited",
+                                    "takeover", "buyout", "all-cash", "hostile"),
     "acquisition:gets-acquired": ("get", "got", "be", "is", "was"),
     "acquisition:family": ("welcom", "join"),
     "acquisition:team-hire": ("hire", "hiring", "poach", "absorb"),
