@@ -15,7 +15,7 @@ labelled "other" where our guide says partnership), so expect lower figures than
 It was used to find phrasings missing from the rules, so it is a second view of unseen
 data, not a clean holdout.
 
-``--written`` also scores ``bench/data/written_*.jsonl``: 900 stories our own helper
+``--written`` also scores ``bench/data/written_*.jsonl``: 1,020 stories our own helper
 sessions wrote and labelled from the guide alone, without seeing the rules or the corpus
 (wire, press-release, blog and regional styles; see bench/data/README.md).  They ship in
 the repository, so this part runs without ../shared too.
