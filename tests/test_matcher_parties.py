@@ -198,3 +198,12 @@ def test_ampersands_partners_and_datelines_in_names() -> None:
     m = classify("Zentrix nears $5 billion funding round",
                  "The round would include new investors Quorvia Capital and Nexaro Ventures.")
     assert set(m.parties) == {"Zentrix", "Quorvia Capital", "Nexaro Ventures"}, m.signals
+
+
+def test_names_that_look_like_headline_words() -> None:
+    # verbs, devices and fields added as non-names must not eat real companies' names
+    assert classify("Form Energy raises $405M Series F").parties == ("Form Energy",)
+    assert classify("Drop raises $5M seed for AI rewards").parties == ("Drop",)
+    m = classify("SoftBank's Vision Fund leads $40M round in Zentrix")
+    assert set(m.parties) == {"Zentrix", "SoftBank Vision Fund"}, m.parties
+    assert "Galaxy Digital" in classify("Galaxy Digital invests in Zentrix AI").parties

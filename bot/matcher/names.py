@@ -52,8 +52,8 @@ STOP: frozenset[str] = frozenset(
     thrilled excited proud delighted pleased like unlike
     opinion analysis explainer commentary column editorial podcast perspective
     fintech edtech healthtech insurtech proptech adtech medtech legaltech regtech agtech
-    agritech cleantech deeptech cr globally worldwide form forms formed forming jv
-    drops drop dropped ditches ditched dumps dumped talks stall stalls stalled
+    agritech cleantech deeptech cr globally worldwide forms formed forming jv
+    drops dropped ditches ditched dumps dumped talks stall stalls stalled
     ipo ipos m&a vc vcs llm llms gpu gpus api apis saas smb smbs sme smes b2b b2c
     one two three four five six seven eight nine ten dozens hundreds first second third
     ai ceo cto cfo coo founder founders cofounder co-founder chief president exec execs
@@ -95,7 +95,7 @@ PRODUCTS: frozenset[str] = frozenset(
     ChatGPT GPT GPT-4 GPT-4o GPT-5 Claude Gemini Bard Copilot Siri Alexa Llama Grok Sora
     DALL-E Midjourney-v6 Codex Devin Cortana Bing Android iOS iPhone iPad Mac Windows Azure
     Einstein Chrome Gmail YouTube-Shorts Watsonx Nova Titan Bedrock Vertex Firefly Photoshop Excel Word Outlook Teams
-    MacBook iMac AirPods Pixel Galaxy Surface ThinkPad PlayStation Xbox Kindle Echo Quest Vision
+    MacBook iMac AirPods ThinkPad PlayStation Xbox Kindle
     """.split()
 )
 
