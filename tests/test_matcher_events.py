@@ -250,7 +250,7 @@ def test_supply_purchase_and_money_led_headlines() -> None:
         ("Zentrix drops Quorvia from its AI phone plans after talks stall", "", {"partnership"},
          {"Zentrix", "Quorvia"}),
         ("Zentrix AI Lines Up $5 Billion of Debt in Quorvia-Led Deal", "", {"funding"}, None),
-        ("Nexaro, Zentrix AI Form JV To Build Sovereign LLMs", "", {"partnership"}, {"Nexaro", "Zentrix AI"}),
+        ("Nexaro, Zentrix AI form JV to build sovereign LLMs", "", {"partnership"}, {"Nexaro", "Zentrix AI"}),
         ("Zentrix is reportedly close to a deal to use Quorvia's models for its AI assistant", "",
          {"partnership"}, None),
         ("Nexaro agrees $4.6bn take-private of AI analytics group Zentrix", "", {"acquisition"}, None),
