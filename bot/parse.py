@@ -34,6 +34,7 @@ import json
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -688,9 +689,26 @@ class ParserPool:
             return feed
         raise ParseError("parser pool unavailable", kind="parse")
 
-    def close(self) -> None:
-        """Stop the workers; the pool can still be used afterwards (it restarts)."""
-        self._recycle(self._generation)
+    def close(self, grace_s: float = 2.0) -> None:
+        """Stop the workers; the pool can still be used afterwards (it restarts).
+
+        Unlike a timeout's recycle, idle workers first get up to ``grace_s`` to exit on the
+        executor's own stop sentinel, and only those still running are killed: killing a
+        worker while the executor's queue thread writes to it makes that thread print an
+        "OSError: Bad file descriptor" traceback at shutdown.
+        """
+        if self._executor is None:
+            return
+        executor, self._executor = self._executor, None
+        self._generation += 1
+        processes: Mapping[int, Any] = getattr(executor, "_processes", None) or {}
+        workers = list(processes.values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace_s
+        for proc in workers:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()  # a parse still running (a hostile feed): do not wait for it
 
     async def __aenter__(self) -> ParserPool:
         return self

@@ -288,3 +288,31 @@ def test_pool_parses_times_out_and_recovers() -> None:
             pool.close()
 
     asyncio.run(run())
+
+
+def test_close_stops_idle_workers_cleanly_and_kills_busy_ones(capfd: pytest.CaptureFixture[str]) -> None:
+    # Idle workers exit on the executor's own sentinel (no "Bad file descriptor" traceback
+    # from its queue thread); a worker still parsing is killed once the grace runs out.
+    async def run() -> None:
+        for _ in range(3):
+            pool = ParserPool(workers=2, timeout_s=5.0)
+            feed = await pool.parse(rss("<item><title>x</title></item>").encode(), url=URL, now=NOW)
+            assert feed.entries[0].title == "x"
+            executor = pool._executor
+            assert executor is not None
+            workers = list(executor._processes.values())
+            pool.close()
+            assert workers and not any(p.is_alive() for p in workers)
+        pool = ParserPool(workers=1, timeout_s=30.0)
+        await pool.parse(rss("<item><title>warm</title></item>").encode(), url=URL, now=NOW)
+        executor = pool._executor
+        assert executor is not None
+        executor.submit(time.sleep, 30)  # a parse that would outlive the shutdown
+        workers = list(executor._processes.values())
+        t0 = time.monotonic()
+        pool.close(grace_s=0.5)
+        assert time.monotonic() - t0 < 5
+        assert not any(p.is_alive() for p in workers)
+
+    asyncio.run(run())
+    assert "Traceback" not in capfd.readouterr().err
