@@ -19,7 +19,7 @@ from bot.matcher.events import (
 )
 from bot.matcher.names import Run, is_org_like, runs
 from bot.matcher.normalize import NormText, normalize_unless_plain
-from bot.matcher.parties import Slots, may_name_investors
+from bot.matcher.parties import CLAUSE_BREAK, Slots, may_name_investors
 from bot.matcher.rounds import ROUND_STARTS, find_round
 from bot.matcher.tokens import (
     MONEY_WORDS,
@@ -359,20 +359,24 @@ _AGGREGATE_SUBJECT = re.compile(
 _GERUND_AFTER = re.compile(r"\s+[a-z]+ing\b")
 _FIRST_PERSON = re.compile(r"\b[Ww]e(?:['’](?:re|ve|ll))?\s+(?:\w+\s+){0,3}$")
 _PUBLISHER = "\x00publisher"
-_CLAUSE_END = re.compile(r"[;:|—–]|\s-\s|\.\s")
 _TITLE_CLAUSE = re.compile(r"[?:;|—–]\s|\s-\s")
+
+
+def _sentence_naming_none(pos: int, view: _FieldView) -> int | None:
+    """Where the sentence holding ``pos`` starts, if it names no organisation before ``pos``."""
+    start = view.text.rfind(". ", 0, pos)
+    start = 0 if start < 0 else start + 2
+    if any(start <= r.start and r.end <= pos for r in view.slots.org_runs()):
+        return None
+    return start
 
 
 def _antecedent(pos: int, view: _FieldView, title: _FieldView) -> Run | None:
     """The title's company, when the summary sentence holding ``pos`` opens with a
     descriptor ("The voice-agent startup has landed ...") and names no organisation before
     ``pos``.  The title's last clause holds its news ("Exclusive: Foo buys itself runway")."""
-    text = view.text
-    start = text.rfind(". ", 0, pos)
-    start = 0 if start < 0 else start + 2
-    if _ANAPHOR.match(text, start) is None:
-        return None
-    if any(start <= r.start and r.end <= pos for r in view.slots.org_runs()):
+    start = _sentence_naming_none(pos, view)
+    if start is None or _ANAPHOR.match(view.text, start) is None:
         return None
     clause = 0
     for m in _TITLE_CLAUSE.finditer(title.text):
@@ -391,12 +395,8 @@ _PAIR_ANAPHOR = re.compile(
 def _pair_antecedent(pos: int, end: int, view: _FieldView, title: _FieldView) -> list[Run]:
     """The title's first two organisations, when the summary sentence holding ``pos`` says
     "the two companies" (or "both companies") by ``end`` and names none before ``pos``."""
-    text = view.text
-    start = text.rfind(". ", 0, pos)
-    start = 0 if start < 0 else start + 2
-    if _PAIR_ANAPHOR.search(text, start, end) is None:
-        return []
-    if any(start <= r.start and r.end <= pos for r in view.slots.org_runs()):
+    start = _sentence_naming_none(pos, view)
+    if start is None or _PAIR_ANAPHOR.search(view.text, start, end) is None:
         return []
     orgs = title.slots.org_runs()
     return orgs[:2] if len(orgs) >= 2 else []
@@ -771,7 +771,7 @@ class Matcher:
                 # "invests in and partners with Acme": look past the clause, but an
                 # investment into a place ("invest $4B in Chile") is not a company raise.
                 nxt = s.first_run_after(h.end, limit=45)
-                if nxt is not None and _CLAUSE_END.search(view.text, h.end, nxt.start):
+                if nxt is not None and CLAUSE_BREAK.search(view.text, h.end, nxt.start):
                     nxt = None  # "to invest 1 trillion yen in offshore wind - Nikkei": a byline
                 if nxt is not None and not is_org_like(nxt.text):
                     return None

@@ -47,7 +47,7 @@ _LIST_JOIN = re.compile(
 _LEADING_PREP = re.compile(
     r"^\s*(?:with|between|to|for|in|into|of|on|from|the|a|an|is with|are with|was with)\b\s*", re.IGNORECASE
 )
-_CLAUSE_BREAK = re.compile(r"[;:|—–]|\s-\s|\.\s")
+CLAUSE_BREAK = re.compile(r"[;:|—–]|\s-\s|\.\s")
 _BLOCKERS = (
     "by", "from", "after", "behind", "at", "in", "of", "for", "to", "like", "than", "including",
     "under", "via", "founded by", "backed by", "alum", "alums", "vet", "vets", "veteran",
@@ -228,7 +228,7 @@ class Slots:
     def clause_subjects(self, pos: int) -> list[Run]:
         """Org runs in the clause before ``pos`` that are not objects of a preposition."""
         start = 0
-        for m in _CLAUSE_BREAK.finditer(self.text, 0, pos):
+        for m in CLAUSE_BREAK.finditer(self.text, 0, pos):
             start = m.end()
         out: list[Run] = []
         for r in self.runs:
