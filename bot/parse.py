@@ -647,13 +647,20 @@ class ParserPool:
         """Kill the executor of ``generation`` (if still current) and forget it."""
         if generation != self._generation or self._executor is None:
             return
-        executor, self._executor = self._executor, None
-        self._generation += 1
+        executor, workers = self._detach(self._executor)
         # Python < 3.14 has no public way to stop a running task; kill the workers.
-        processes: Mapping[int, Any] = getattr(executor, "_processes", None) or {}
-        for proc in list(processes.values()):
+        for proc in workers:
             proc.kill()
         executor.shutdown(wait=False, cancel_futures=True)
+
+    def _detach(
+        self, executor: concurrent.futures.ProcessPoolExecutor
+    ) -> tuple[concurrent.futures.ProcessPoolExecutor, list[Any]]:
+        """Forget the current executor (the next call starts another); its worker processes."""
+        self._executor = None
+        self._generation += 1
+        processes: Mapping[int, Any] = getattr(executor, "_processes", None) or {}
+        return executor, list(processes.values())
 
     async def parse(
         self,
@@ -699,16 +706,14 @@ class ParserPool:
         """
         if self._executor is None:
             return
-        executor, self._executor = self._executor, None
-        self._generation += 1
-        processes: Mapping[int, Any] = getattr(executor, "_processes", None) or {}
-        workers = list(processes.values())
+        executor, workers = self._detach(self._executor)
         executor.shutdown(wait=False, cancel_futures=True)
         deadline = time.monotonic() + grace_s
         for proc in workers:
             proc.join(max(0.0, deadline - time.monotonic()))
             if proc.is_alive():
                 proc.kill()  # a parse still running (a hostile feed): do not wait for it
+                proc.join(1.0)  # reap it: SIGKILL is not instant
 
     async def __aenter__(self) -> ParserPool:
         return self
