@@ -349,19 +349,24 @@ def test_subject_before_single_space_shortcut() -> None:
             assert s.subject_before(pos) == reference(s, pos), (t, pos)
 
 
-def test_investors_after_prefilter_on_the_lowercase_copy() -> None:
-    # Slots.low lets investors_after skip its regex scan when no intro word follows.
+def _plain_and_gated_slots(extra: list[str]):  # type: ignore[no-untyped-def]
+    """(text, Slots without, Slots with the safe lowercase copy) for the fuzz texts + extra."""
     from bot.matcher.parties import Slots
 
-    extra = ["Acme raises $5M led by Foo Ventures", "Acme raises $5M Co-Led By Foo and Bar",
-             "Acme gets funding FROM Foo, Bar and Baz", "Acme raises, with participation from Foo",
-             "Acme raises; investors include Foo", "Acme raises, JOINED BY Foo", "Acme (backed by Foo)"]
     for t in TEXTS[:3000] + extra:
         low = safe_lower(t)
         if low is None:
             continue
         runs = tuple(names.runs(t))
-        plain, gated = Slots(t, runs), Slots(t, runs, low)
+        yield t, Slots(t, runs), Slots(t, runs, low)
+
+
+def test_investors_after_prefilter_on_the_lowercase_copy() -> None:
+    # Slots.low lets investors_after skip its regex scan when no intro word follows.
+    extra = ["Acme raises $5M led by Foo Ventures", "Acme raises $5M Co-Led By Foo and Bar",
+             "Acme gets funding FROM Foo, Bar and Baz", "Acme raises, with participation from Foo",
+             "Acme raises; investors include Foo", "Acme raises, JOINED BY Foo", "Acme (backed by Foo)"]
+    for t, plain, gated in _plain_and_gated_slots(extra):
         for pos in range(0, len(t) + 1):
             for limit in (90, 40):
                 assert gated.investors_after(pos, limit) == plain.investors_after(pos, limit), (t, pos)
@@ -372,12 +377,8 @@ def test_investor_sentences_prefilter_on_the_lowercase_copy() -> None:
 
     extra = ["Foo and Bar LED THE ROUND.", "Foo Also Participated", "Investors Included Foo",
              "with Foo and Bar co-leading", "Acme was Joined By Foo", "Backers including Foo"]
-    for t in TEXTS[:3000] + extra:
-        low = safe_lower(t)
-        if low is None:
-            continue
-        runs = tuple(names.runs(t))
-        assert Slots(t, runs, low).investor_sentences() == Slots(t, runs).investor_sentences(), t
+    for t, plain, gated in _plain_and_gated_slots(extra):
+        assert gated.investor_sentences() == plain.investor_sentences(), t
     assert Slots("Acme was Joined By Foo", tuple(names.runs("Acme was Joined By Foo")),
                  "acme was joined by foo").investor_sentences()
 
