@@ -1,0 +1,19 @@
+//! alliance-bot's matcher, native: `bot/matcher/*.py` ported module for module.
+//!
+//! The Python modules stay the reference and the rule book: this crate reads their patterns
+//! and word lists at start-up (nothing is copied here), and tests/test_native_parity.py
+//! checks that both give the same `Match` for every story of the corpora and of fuzzed
+//! variants.  bot/matcher/native.py loads it and falls back to the Python matcher for the
+//! (rare) texts the port does not take (see `classify.rs`).
+
+use pyo3::prelude::*;
+
+pub mod rx;
+pub mod text;
+
+#[pymodule]
+fn _native(py: Python, m: &PyModule) -> PyResult<()> {
+    let _ = py;
+    m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
