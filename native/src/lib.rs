@@ -8,12 +8,28 @@
 
 use pyo3::prelude::*;
 
+pub mod chars;
 pub mod rx;
 pub mod text;
+pub mod types;
+
+/// Install CPython's character table (`bot.matcher.native.char_table()`); once per process.
+#[pyfunction]
+fn install_chars(table: &[u8]) -> PyResult<()> {
+    chars::install(table).map_err(pyo3::exceptions::PyValueError::new_err)
+}
+
+/// Does the native path take text `s` (every character accepted by the table)?
+#[pyfunction]
+fn text_ok(s: &str) -> bool {
+    chars::text_ok(s)
+}
 
 #[pymodule]
 fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     let _ = py;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(install_chars, m)?)?;
+    m.add_function(wrap_pyfunction!(text_ok, m)?)?;
     Ok(())
 }

@@ -1,0 +1,68 @@
+"""The native matcher (``native/``, Rust): loading it, and what it needs from CPython.
+
+``scripts/build_native.sh`` builds ``bot/matcher/_native*.so``.  When it is absent (no Rust
+toolchain) everything runs on the Python matcher, which gives the same results.
+"""
+
+from __future__ import annotations
+
+import array
+import unicodedata
+from types import ModuleType
+
+from bot.matcher.normalize import _fold_char
+from bot.matcher.tokens import _IGNORECASE_ODD
+
+# Flag bits of the character table; native/src/chars.rs reads the same layout.
+_OK = 1 << 31
+_UPPER, _LOWER, _ALPHA, _DECIMAL = 1 << 21, 1 << 22, 1 << 23, 1 << 24
+_DIGIT, _NUMERIC, _SPACE, _TITLE = 1 << 25, 1 << 26, 1 << 27, 1 << 28
+
+
+def char_table() -> bytes:
+    """CPython's answers for every BMP code point, as 65,536 little-endian u32.
+
+    A character is accepted (``_OK``) when the Python matcher leaves it as it is (NFKC-stable,
+    not a format or combining character, not one of the four ``re.IGNORECASE`` oddities) and
+    its ``lower()`` and ``casefold()`` are one character of the same UTF-8 length: then byte
+    offsets into the text and its lowercase copy agree, which the port relies on.  ASCII
+    control characters that ``str.isspace`` counts but Unicode does not (U+001C-U+001F) are
+    refused, as are surrogates.  The native side further drops characters on which PCRE2's
+    ``\\w``, ``\\s`` or ``\\d`` would disagree with ``re``.
+    """
+    out = array.array("I", bytes(4 * 65536))
+    odd = set(_IGNORECASE_ODD)
+    for cp in range(65536):
+        if 0xD800 <= cp < 0xE000 or 0x1C <= cp <= 0x1F:
+            continue
+        c = chr(cp)
+        low = c.lower()
+        if cp >= 0x80:
+            if c in odd or unicodedata.category(c) in ("Cs", "Co", "Cn") or _fold_char(c) != c:
+                continue
+            if len(low) != 1 or len(low.encode()) != len(c.encode()) or c.casefold() != low:
+                continue
+        entry = _OK | ord(low)
+        for pred, bit in ((c.isupper, _UPPER), (c.islower, _LOWER), (c.isalpha, _ALPHA),
+                          (c.isdecimal, _DECIMAL), (c.isdigit, _DIGIT), (c.isnumeric, _NUMERIC),
+                          (c.isspace, _SPACE), (c.istitle, _TITLE)):
+            if pred():
+                entry |= bit
+        # str.istitle() of an uppercase letter alone is True; the table wants the character's
+        # own titlecase property (Lt), which only differs from upper for digraphs like "ǅ".
+        if entry & _TITLE and unicodedata.category(c) != "Lt":
+            entry &= ~_TITLE
+        out[cp] = entry
+    if array.array("I", [1]).tobytes() != b"\x01\x00\x00\x00":
+        out.byteswap()
+    return out.tobytes()
+
+
+def load() -> ModuleType | None:
+    """The native module, ready to use, or None when it was not built."""
+    try:
+        from bot.matcher import _native  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    _native.install_chars(char_table())
+    return _native  # type: ignore[no-any-return]

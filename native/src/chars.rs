@@ -1,0 +1,211 @@
+//! Python's view of each character the native path accepts.
+//!
+//! The port must answer `str.lower()`, `str.isupper()`, `str.isalpha()` ... exactly as
+//! CPython does.  Rather than trust that Rust's `char` methods agree with CPython's Unicode
+//! database on every code point, the table is *built by CPython* at start-up
+//! (`bot.matcher.native.char_table`) and handed over as bytes: one u32 per BMP code point.
+//! A code point whose entry lacks `OK` is not taken by the native path at all: a story
+//! holding one is classified by the Python matcher (see classify.rs), which is why the
+//! table also encodes the conditions under which byte offsets stay aligned (the lowercase
+//! copy has the same UTF-8 length) and under which `re` and PCRE2 agree (`\w`, `\s`, `\d`).
+//!
+//! The table is immutable Unicode data, set once when the module loads: a process-wide
+//! `OnceLock` rather than a parameter threaded through every name helper.
+
+use std::sync::OnceLock;
+
+pub const OK: u32 = 1 << 31;
+pub const UPPER: u32 = 1 << 21;
+pub const LOWER: u32 = 1 << 22;
+pub const ALPHA: u32 = 1 << 23;
+pub const DECIMAL: u32 = 1 << 24;
+pub const DIGIT: u32 = 1 << 25;
+pub const NUMERIC: u32 = 1 << 26;
+pub const SPACE: u32 = 1 << 27;
+pub const TITLE: u32 = 1 << 28;
+const LOWER_MASK: u32 = (1 << 21) - 1;
+
+static TABLE: OnceLock<Vec<u32>> = OnceLock::new();
+
+/// Install the table (65,536 little-endian u32: lowercase code point in bits 0-20, flags
+/// above).  Called once by the module init; later calls are ignored.
+pub fn install(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() != 65536 * 4 {
+        return Err(format!("char table: {} bytes, expected {}", bytes.len(), 65536 * 4));
+    }
+    let mut v: Vec<u32> =
+        bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    // Keep only the characters on which PCRE2's \w, \s and \d agree with Python's (the
+    // table's flags are Python's answers).
+    let w = crate::rx::Rx::new(r"\A\w\z", 0)?;
+    let sp = crate::rx::Rx::new(r"\A\s\z", 0)?;
+    let d = crate::rx::Rx::new(r"\A\d\z", 0)?;
+    let mut buf = [0u8; 4];
+    for (cp, e) in v.iter_mut().enumerate() {
+        if *e & OK == 0 {
+            continue;
+        }
+        let Some(c) = char::from_u32(cp as u32) else { *e = 0; continue };
+        let s = c.encode_utf8(&mut buf);
+        let py_w = c == '_' || *e & (ALPHA | DECIMAL | DIGIT | NUMERIC) != 0;
+        let py_s = *e & SPACE != 0;
+        let py_d = *e & DECIMAL != 0;
+        if w.is_match(s) != py_w || sp.is_match(s) != py_s || d.is_match(s) != py_d {
+            *e = 0;
+        }
+    }
+    let _ = TABLE.set(v);
+    Ok(())
+}
+
+#[inline]
+fn entry(c: char) -> u32 {
+    let cp = c as u32;
+    if cp >= 65536 {
+        return 0;
+    }
+    match TABLE.get() {
+        Some(t) => t[cp as usize],
+        None => 0,
+    }
+}
+
+/// May the native path handle text holding `c`?  (ASCII: all but the control characters
+/// on which `re` and PCRE2 disagree about `\s`.)
+#[inline]
+pub fn ok(c: char) -> bool {
+    entry(c) & OK != 0
+}
+
+/// Does the native path take this whole text?
+pub fn text_ok(s: &str) -> bool {
+    s.chars().all(ok)
+}
+
+#[inline]
+fn flag(c: char, f: u32) -> bool {
+    entry(c) & f != 0
+}
+
+/// `c.lower()` for an accepted character (same UTF-8 length by construction).
+#[inline]
+pub fn lower(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let e = entry(c);
+    char::from_u32(e & LOWER_MASK).unwrap_or(c)
+}
+
+/// `s.lower()` (for text that passed `text_ok`).
+pub fn lower_str(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.chars().map(lower).collect()
+}
+
+#[inline]
+pub fn is_upper(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_uppercase() } else { flag(c, UPPER) }
+}
+#[inline]
+pub fn is_lower(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_lowercase() } else { flag(c, LOWER) }
+}
+#[inline]
+pub fn is_alpha(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_alphabetic() } else { flag(c, ALPHA) }
+}
+#[inline]
+pub fn is_decimal(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_digit() } else { flag(c, DECIMAL) }
+}
+#[inline]
+pub fn is_digit(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_digit() } else { flag(c, DIGIT) }
+}
+#[inline]
+pub fn is_numeric(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_digit() } else { flag(c, NUMERIC) }
+}
+#[inline]
+pub fn is_alnum(c: char) -> bool {
+    is_alpha(c) || is_decimal(c) || is_digit(c) || is_numeric(c)
+}
+#[inline]
+pub fn is_space(c: char) -> bool {
+    if c.is_ascii() { matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'..='\x1f') } else { flag(c, SPACE) }
+}
+/// Python's `\w` on one character (str patterns): alphanumeric or "_".
+#[inline]
+pub fn is_word(c: char) -> bool {
+    c == '_' || is_alnum(c)
+}
+#[inline]
+pub fn is_title(c: char) -> bool {
+    !c.is_ascii() && flag(c, TITLE)
+}
+
+// ---- str-level predicates, as CPython defines them ------------------------------------
+/// `s.isupper()`: at least one cased character, and no lowercase (or titlecase) one.
+pub fn str_isupper(s: &str) -> bool {
+    let mut cased = false;
+    for c in s.chars() {
+        if is_lower(c) || is_title(c) {
+            return false;
+        }
+        if is_upper(c) {
+            cased = true;
+        }
+    }
+    cased
+}
+/// `s.islower()`.
+pub fn str_islower(s: &str) -> bool {
+    let mut cased = false;
+    for c in s.chars() {
+        if is_upper(c) || is_title(c) {
+            return false;
+        }
+        if is_lower(c) {
+            cased = true;
+        }
+    }
+    cased
+}
+/// `s.isalpha()`.
+pub fn str_isalpha(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_alpha)
+}
+/// `s.isdigit()`.
+pub fn str_isdigit(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_digit)
+}
+/// `s.isalnum()`.
+pub fn str_isalnum(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_alnum)
+}
+/// `s.istitle()`: cased words start upper (or title) and continue lower.
+pub fn str_istitle(s: &str) -> bool {
+    let mut cased = false;
+    let mut prev_cased = false;
+    for c in s.chars() {
+        if is_upper(c) || is_title(c) {
+            if prev_cased {
+                return false;
+            }
+            prev_cased = true;
+            cased = true;
+        } else if is_lower(c) {
+            if !prev_cased {
+                return false;
+            }
+            prev_cased = true;
+            cased = true;
+        } else {
+            prev_cased = false;
+        }
+    }
+    cased
+}
