@@ -94,6 +94,9 @@ pub fn lower(c: char) -> char {
         return c.to_ascii_lowercase();
     }
     let e = entry(c);
+    if e & OK == 0 {
+        return c; // not in the table: never seen on accepted text; leave it as it is
+    }
     char::from_u32(e & LOWER_MASK).unwrap_or(c)
 }
 
