@@ -9,6 +9,8 @@
 use pyo3::prelude::*;
 
 pub mod chars;
+pub mod names;
+pub mod parties;
 pub mod rx;
 pub mod text;
 pub mod types;
@@ -31,5 +33,7 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(install_chars, m)?)?;
     m.add_function(wrap_pyfunction!(text_ok, m)?)?;
+    names::register(m)?;
+    parties::register(m)?;
     Ok(())
 }
