@@ -9,6 +9,8 @@
 use pyo3::prelude::*;
 
 pub mod chars;
+pub mod names;
+pub mod parties;
 pub mod rx;
 pub mod text;
 pub mod types;
@@ -41,5 +43,7 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     rounds::register(m)?;
     amounts::register(m)?;
     watchlist::register(m)?;
+    names::register(m)?;
+    parties::register(m)?;
     Ok(())
 }
