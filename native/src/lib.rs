@@ -9,6 +9,7 @@
 use pyo3::prelude::*;
 
 pub mod chars;
+pub mod events;
 pub mod rx;
 pub mod text;
 pub mod types;
@@ -31,5 +32,6 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(install_chars, m)?)?;
     m.add_function(wrap_pyfunction!(text_ok, m)?)?;
+    events::register(m)?;
     Ok(())
 }
