@@ -13,6 +13,11 @@ pub mod events;
 pub mod rx;
 pub mod text;
 pub mod types;
+pub mod tokens;
+pub mod ai;
+pub mod rounds;
+pub mod amounts;
+pub mod watchlist;
 
 /// Install CPython's character table (`bot.matcher.native.char_table()`); once per process.
 #[pyfunction]
@@ -33,5 +38,10 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(install_chars, m)?)?;
     m.add_function(wrap_pyfunction!(text_ok, m)?)?;
     events::register(m)?;
+    tokens::register(m)?;
+    ai::register(m)?;
+    rounds::register(m)?;
+    amounts::register(m)?;
+    watchlist::register(m)?;
     Ok(())
 }

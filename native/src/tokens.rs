@@ -1,0 +1,215 @@
+//! Port of bot/matcher/tokens.py: a field's vocabulary bits, the money-character test and
+//! the word-start scanner (the prefilter in front of the AI-keyword and round regexes).
+//!
+//! Python splits words with string methods and the `_EDGE` substitution; here one pass over
+//! the text does the same (see `word_bits`).
+
+use std::collections::HashMap;
+
+use crate::chars;
+
+/// tokens._STRIP: the punctuation `str.strip` removes at each token's edges.
+const STRIP: &[char] = &[
+    '.', ',', ';', ':', '!', '?', '(', ')', '[', ']', '{', '}', '"', '\'', '’', '‘', '“', '”',
+    '«', '»', '*', '…',
+];
+
+/// tokens.MONEY_CHARS.
+const MONEY_CHARS: &[char] = &['$', '€', '£', '¥', '₹', '₩', '₪'];
+
+#[inline]
+fn is_strip(c: char) -> bool {
+    if c.is_ascii() {
+        matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '*')
+    } else {
+        STRIP.contains(&c)
+    }
+}
+
+/// A token separator: Python `str.split()` whitespace, or "-" / "/" (which `_word_text`
+/// turns into spaces first).
+#[inline]
+fn is_sep(c: char) -> bool {
+    c == '-' || c == '/' || chars::is_space(c)
+}
+
+/// Call `f` with each token of `low` stripped of `_STRIP` at both ends, non-empty ones only:
+/// `_EDGE.sub("", low.replace("-", " ").replace("/", " ")).split()`.
+///
+/// (`_EDGE` deletes exactly the `_STRIP` runs touching a token's start or end, i.e.
+/// `str.strip(_STRIP)` per token; a token of punctuation only disappears.)
+#[inline]
+fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+    let mut start: Option<usize> = None;
+    for (i, c) in low.char_indices() {
+        if is_sep(c) {
+            if let Some(s) = start.take() {
+                emit(&low[s..i], &mut f);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        emit(&low[s..], &mut f);
+    }
+}
+
+#[inline]
+fn emit<'a>(tok: &'a str, f: &mut impl FnMut(&'a str)) {
+    let t = tok.trim_matches(is_strip);
+    if !t.is_empty() {
+        f(t);
+    }
+}
+
+/// Ports tokens.word_bits(low, table): the OR of `table[w]` over the field's tokens found in
+/// `table` (a table built by `with_possessives`, e.g. `Matcher._vocab`: tokens keep their
+/// trailing "'s", which the table maps to the word's value).
+pub fn word_bits(low: &str, table: &HashMap<String, u128>) -> u128 {
+    let mut bits = 0u128;
+    for_each_token(low, |w| {
+        if let Some(v) = table.get(w) {
+            bits |= *v;
+        }
+    });
+    bits
+}
+
+/// Ports tokens.words_of_lower(low): the field's words (one trailing "'s"/"’s" dropped per
+/// token), sorted (Python returns a set).
+pub fn words_of_lower(low: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for_each_token(low, |w| {
+        // _POSS_END: "['’]s(?!\S)" -- one trailing possessive per token.
+        let w = w
+            .strip_suffix("'s")
+            .or_else(|| w.strip_suffix("’s"))
+            .unwrap_or(w);
+        out.push(w.to_string());
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Ports tokens.with_possessives(table).
+pub fn with_possessives(table: &HashMap<String, u128>) -> HashMap<String, u128> {
+    let mut out = HashMap::with_capacity(table.len() * 3);
+    for (w, v) in table {
+        if !(w.ends_with("'s") || w.ends_with("’s")) {
+            out.insert(w.clone(), *v);
+        }
+        out.insert(format!("{w}'s"), *v);
+        out.insert(format!("{w}’s"), *v);
+    }
+    out
+}
+
+/// Ports tokens.has_money_char(text).
+pub fn has_money_char(text: &str) -> bool {
+    if text.as_bytes().contains(&b'$') {
+        return true;
+    }
+    !text.is_ascii() && text.chars().any(|c| MONEY_CHARS.contains(&c))
+}
+
+/// Ports tokens.word_start_scanner(literals) as used on `" " + low`: the offsets `i` of
+/// `low` where some literal begins and the character before `i` (if any) is not an ASCII
+/// lowercase letter, in increasing order.  Offsets are byte offsets into `low` (= `text`):
+/// the scanner's match *start* on the padded copy is exactly that offset.
+pub struct WordStarts {
+    /// Literals grouped by their first byte (each starts with an ASCII lowercase letter).
+    by_first: Vec<Vec<String>>,
+}
+
+impl WordStarts {
+    pub fn new(literals: &[String]) -> Result<WordStarts, String> {
+        let mut by_first: Vec<Vec<String>> = vec![Vec::new(); 26];
+        for lit in literals {
+            let Some(&b) = lit.as_bytes().first() else {
+                return Err(format!("literal must start with a lowercase ASCII letter: {lit:?}"));
+            };
+            if !b.is_ascii_lowercase() {
+                return Err(format!("literal must start with a lowercase ASCII letter: {lit:?}"));
+            }
+            let v = &mut by_first[(b - b'a') as usize];
+            if !v.contains(lit) {
+                v.push(lit.clone());
+            }
+        }
+        Ok(WordStarts { by_first })
+    }
+
+    /// Does a literal begin at byte offset `i` of `low` (whose byte `i` is `b`)?
+    #[inline]
+    fn literal_at(&self, low: &[u8], i: usize, b: u8) -> bool {
+        self.by_first[(b - b'a') as usize].iter().any(|lit| low[i..].starts_with(lit.as_bytes()))
+    }
+
+    /// Call `f(i)` for each start, in order, until it returns `Some`; that value is returned.
+    #[inline]
+    pub fn find_map<T>(&self, low: &str, mut f: impl FnMut(usize) -> Option<T>) -> Option<T> {
+        let b = low.as_bytes();
+        let mut prev_lower = false;
+        for i in 0..b.len() {
+            let c = b[i];
+            let lower = c.is_ascii_lowercase();
+            // A non-ASCII character's bytes are >= 0x80: never a-z, as in Python's "[^a-z]".
+            if lower && !prev_lower && self.literal_at(b, i, c) {
+                if let Some(v) = f(i) {
+                    return Some(v);
+                }
+            }
+            prev_lower = lower;
+        }
+        None
+    }
+
+    /// Every start (as `[s.start() for s in scanner.finditer(" " + low)]`).
+    pub fn all(&self, low: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        let _: Option<()> = self.find_map(low, |i| {
+            out.push(i);
+            None
+        });
+        out
+    }
+}
+
+// ---- test hooks ---------------------------------------------------------------------------
+use pyo3::prelude::*;
+
+/// Test hook: tokens.py's functions on a vocabulary table (e.g. `Matcher._vocab`).
+#[pyclass(unsendable)]
+struct TokensProbe {
+    table: HashMap<String, u128>,
+}
+
+#[pymethods]
+impl TokensProbe {
+    #[new]
+    fn new(table: HashMap<String, u128>) -> Self {
+        TokensProbe { table }
+    }
+    fn word_bits(&self, low: &str) -> u128 {
+        word_bits(low, &self.table)
+    }
+    #[staticmethod]
+    fn words_of_lower(low: &str) -> Vec<String> {
+        words_of_lower(low)
+    }
+    #[staticmethod]
+    fn has_money_char(text: &str) -> bool {
+        has_money_char(text)
+    }
+    #[staticmethod]
+    fn with_possessives(table: HashMap<String, u128>) -> HashMap<String, u128> {
+        with_possessives(&table)
+    }
+}
+
+/// Register tokens' test hooks.
+pub fn register(m: &PyModule) -> PyResult<()> {
+    m.add_class::<TokensProbe>()
+}

@@ -1,0 +1,181 @@
+//! Port of the matching half of bot/matcher/watchlist.py: finding watched names in a text
+//! and looking a spelling up.  Everything is read from a Python `Watchlist` object (its
+//! entries, its compiled `_regex`, its `_by_spelling` and `_by_folded` tables).
+
+use std::collections::HashMap;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3::AsPyPointer;
+
+use crate::chars;
+use crate::rx::Rx;
+use crate::types::WatchHit;
+
+/// One watchlist entry (watchlist.WatchEntry): what the port needs of it.
+struct Entry {
+    name: String,
+    kind: String,
+    ai_first: bool,
+}
+
+/// A Python `Watchlist`, for matching.
+pub struct Watch {
+    entries: Vec<Entry>,
+    regex: Option<Rx>,
+    by_spelling: HashMap<String, usize>,
+    by_folded: HashMap<String, usize>,
+}
+
+/// The index in `entries` of each dict value (entries are found by identity, as Python's
+/// `WatchHit.entry` is the very entry object; the first index wins for a repeated object).
+fn index_dict(d: &PyAny, index: &HashMap<usize, usize>) -> PyResult<HashMap<String, usize>> {
+    let d: &PyDict = d.downcast()?;
+    let mut out = HashMap::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key: String = k.extract()?;
+        let i = index.get(&(v.as_ptr() as usize)).copied().ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!("watchlist entry for {key:?} is not in entries"))
+        })?;
+        out.insert(key, i);
+    }
+    Ok(out)
+}
+
+impl Watch {
+    /// Read a Python `bot.matcher.watchlist.Watchlist`.
+    pub fn from_py(watchlist: &PyAny) -> PyResult<Watch> {
+        let mut entries = Vec::new();
+        let mut index: HashMap<usize, usize> = HashMap::new();
+        for (i, e) in watchlist.getattr("entries")?.iter()?.enumerate() {
+            let e = e?;
+            index.entry(e.as_ptr() as usize).or_insert(i);
+            entries.push(Entry {
+                name: e.getattr("name")?.extract()?,
+                kind: e.getattr("kind")?.extract()?,
+                ai_first: e.getattr("ai_first")?.extract()?,
+            });
+        }
+        let rx = watchlist.getattr("_regex")?;
+        let regex = if rx.is_none() { None } else { Some(Rx::from_py(rx)?) };
+        Ok(Watch {
+            by_spelling: index_dict(watchlist.getattr("_by_spelling")?, &index)?,
+            by_folded: index_dict(watchlist.getattr("_by_folded")?, &index)?,
+            entries,
+            regex,
+        })
+    }
+
+    /// Ports Watchlist.find_all(text): every whole-word, case-sensitive mention, left to
+    /// right (byte offsets; `entry` indexes `entries`).
+    pub fn find_all(&self, text: &str) -> Vec<WatchHit> {
+        let Some(rx) = &self.regex else { return Vec::new() };
+        rx.find_iter(text, 0, text.len())
+            .into_iter()
+            .filter_map(|m| {
+                let (start, end) = m.span();
+                // The regex only matches spellings (case-sensitively), so the lookup holds.
+                self.by_spelling.get(&text[start..end]).map(|&entry| WatchHit { start, end, entry })
+            })
+            .collect()
+    }
+
+    /// Ports Watchlist.lookup(text): the entry whose name or alias equals `text` (exact case
+    /// first, then folded).  For text the native path accepts (`chars::text_ok`).
+    pub fn lookup(&self, text: &str) -> Option<usize> {
+        let t = text.trim_matches(chars::is_space);
+        if let Some(&i) = self.by_spelling.get(t) {
+            return Some(i);
+        }
+        self.by_folded.get(&fold(t)).copied()
+    }
+
+    /// Ports Watchlist.canonical(text).
+    pub fn canonical(&self, text: &str) -> String {
+        match self.lookup(text) {
+            Some(i) => self.entries[i].name.clone(),
+            None => text.to_string(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// WatchEntry.name.
+    pub fn entry_name(&self, i: usize) -> &str {
+        &self.entries[i].name
+    }
+
+    /// WatchEntry.kind.
+    pub fn entry_kind(&self, i: usize) -> &str {
+        &self.entries[i].kind
+    }
+
+    /// WatchEntry.ai_first.
+    pub fn entry_ai_first(&self, i: usize) -> bool {
+        self.entries[i].ai_first
+    }
+}
+
+/// Ports watchlist._fold: `" ".join(s.casefold().replace("’", "'").split())`.  On accepted
+/// text casefold() == lower() (the char table only accepts such characters).
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split(chars::is_space).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in w.chars() {
+            let c = chars::lower(c);
+            out.push(if c == '\u{2019}' { '\'' } else { c });
+        }
+    }
+    out
+}
+
+// ---- test hooks ---------------------------------------------------------------------------
+use crate::text::char_offset;
+
+/// Test hook: a Watchlist's matching half, offsets in characters.
+#[pyclass(unsendable)]
+struct WatchProbe {
+    watch: Watch,
+}
+
+#[pymethods]
+impl WatchProbe {
+    #[new]
+    fn new(watchlist: &PyAny) -> PyResult<Self> {
+        Ok(WatchProbe { watch: Watch::from_py(watchlist)? })
+    }
+    fn find_all(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        self.watch
+            .find_all(text)
+            .into_iter()
+            .map(|h| (char_offset(text, h.start), char_offset(text, h.end), h.entry))
+            .collect()
+    }
+    fn lookup(&self, text: &str) -> Option<usize> {
+        self.watch.lookup(text)
+    }
+    fn canonical(&self, text: &str) -> String {
+        self.watch.canonical(text)
+    }
+    /// (name, kind, ai_first) of entry `i`.
+    fn entry(&self, i: usize) -> PyResult<(String, String, bool)> {
+        if i >= self.watch.len() {
+            return Err(pyo3::exceptions::PyIndexError::new_err(i));
+        }
+        Ok((self.watch.entry_name(i).into(), self.watch.entry_kind(i).into(), self.watch.entry_ai_first(i)))
+    }
+}
+
+/// Register the watchlist's test hooks.
+pub fn register(m: &PyModule) -> PyResult<()> {
+    m.add_class::<WatchProbe>()
+}
