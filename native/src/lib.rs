@@ -10,6 +10,8 @@ use pyo3::prelude::*;
 
 pub mod chars;
 pub mod events;
+pub mod names;
+pub mod parties;
 pub mod rx;
 pub mod text;
 pub mod types;
@@ -43,5 +45,7 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     rounds::register(m)?;
     amounts::register(m)?;
     watchlist::register(m)?;
+    names::register(m)?;
+    parties::register(m)?;
     Ok(())
 }
