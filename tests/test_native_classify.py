@@ -151,3 +151,112 @@ def test_find_hits_parity() -> None:
     print(f"find_hits: {compared} (text, field) pairs compared, {mismatches} mismatches")
     assert compared > 1000
     assert mismatches == 0, examples
+
+
+# ---- part 2: whole-story Engine ---------------------------------------------------------------
+def _engine(matcher):  # type: ignore[no-untyped-def]
+    return _native.Engine(matcher, classify._match, classify._evidence, Amount)
+
+
+def _fields(m) -> tuple:  # type: ignore[no-untyped-def]
+    """Every field of a Match, evidence and amount included (astuple recurses into both);
+    the amount's value as its exact bits."""
+    t = dataclasses.astuple(m)
+    amount = m.amount
+    return t + ((amount.value.hex(), type(amount.value)) if amount is not None else None,
+                type(m.confidence), m.confidence.hex())
+
+
+def _story_variants(title: str, summary: str) -> list[tuple[str, str]]:
+    out = [(title, summary), (title.upper(), summary), (title.lower(), summary), (summary, title),
+           (title, "")]
+    for t in _insert_variants(title)[::2]:
+        out.append((t, summary))
+    for s in _insert_variants(summary)[1::2]:
+        out.append((title, s))
+    n = len(summary)
+    for cut in (n // 4, n // 2, 3 * n // 4, max(0, n - 5)):
+        out.append((title, summary[:cut]))
+    return out
+
+
+_CUSTOM = {
+    "org": [
+        {"name": "Quorvia", "aliases": ["Quorvia Labs"], "kind": "startup"},
+        {"name": "Zentrix", "kind": "company"},
+        {"name": "Helix Foundry Capital", "aliases": ["Helix Foundry"], "kind": "investor"},
+        {"name": "Nordlicht AI", "aliases": ["Nordlicht"], "kind": "lab"},
+        {"name": "Straße Corp", "kind": "company"},
+    ]
+}
+_CUSTOM_STORIES = [
+    ("Quorvia raises $40M Series B led by Helix Foundry", ""),
+    ("Zentrix partners with Nordlicht on sovereign models", "The two companies will co-develop chips."),
+    ("Zentrix & Quorvia sign multi-year compute deal", ""),
+    ("Helix Foundry invests $5M in Quorvia Labs", "Zentrix also participated."),
+    ("Zentrix acquires Nordlicht AI for $1.2 billion", "The deal values the startup at $2B."),
+    ("Strasse Corp partners with Quorvia", ""),
+    ("The startup Quorvia raised $3M", "The startup has landed a $3M seed round from Zentrix."),
+]
+
+
+def _compare(engine, matcher, stories) -> tuple[int, int, list]:  # type: ignore[no-untyped-def]
+    compared = mismatches = 0
+    examples: list = []
+    for title, summary in stories:
+        got = engine.classify(title, summary)
+        if got is None:
+            assert not (_native.text_ok(title) and _native.text_ok(summary))
+            continue
+        want = matcher.classify(Story(source="t", key="k", url="", title=title, summary=summary,
+                                      published=_WHEN))
+        compared += 1
+        if _fields(got) != _fields(want):
+            mismatches += 1
+            if len(examples) < 5:
+                examples.append((title, summary, want, got))
+    return compared, mismatches, examples
+
+
+_WHEN = __import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime").timezone.utc)
+
+
+@pytest.mark.parametrize("corpus", [False, True], ids=["written", "shared-corpus"])
+def test_engine_parity(corpus: bool) -> None:
+    base = _stories(corpus)
+    if corpus and not base:
+        pytest.skip("the shared corpus (../shared/corpus) is not present")
+    stories = list(dict.fromkeys(v for t, s in base for v in _story_variants(t, s)))
+    engine = _engine(_MATCHER)
+    compared, mismatches, examples = _compare(engine, _MATCHER, stories)
+    print(f"Engine ({'shared corpus' if corpus else 'written'}): {len(base)} stories, "
+          f"{compared} variants compared, {mismatches} mismatches")
+    assert compared > len(base)
+    assert mismatches == 0, examples
+
+
+def test_engine_custom_watchlist() -> None:
+    matcher = classify.Matcher(parse_watchlist(_CUSTOM))
+    engine = _engine(matcher)
+    stories = [v for t, s in _CUSTOM_STORIES for v in _story_variants(t, s)]
+    compared, mismatches, examples = _compare(engine, matcher, stories)
+    print(f"Engine (custom watchlist): {compared} compared, {mismatches} mismatches")
+    assert mismatches == 0, examples
+    # The watchlist is honoured: a custom investor is a party, a custom lab makes it AI.
+    m = engine.classify("Quorvia raises $40M Series B led by Helix Foundry", "")
+    assert "Helix Foundry Capital" in m.parties
+    assert engine.classify("Zentrix partners with Nordlicht on chips", "").ai
+
+
+def test_engine_odd_inputs() -> None:
+    engine = _engine(_MATCHER)
+    odd = ["", " ", "!!!", ".,;:!?", "— – - ’ ‘ “ ”", "$", "$$$ 1", "€€€", "A" * 100_000,
+           ("Acme raises $30M Series B led by Sequoia Capital. " * 2000)[:100_000],
+           "a. " * 30_000, "Foo & Bar & Baz - - — ;;", "x" * 100_000 + " raises $5M"]
+    stories = [(a, b) for a in odd for b in ("", odd[3], odd[9][:5000])]
+    compared, mismatches, examples = _compare(engine, _MATCHER, stories)
+    assert compared == len(stories)
+    assert mismatches == 0, examples
+    # Text the native path does not take is handed back.
+    assert engine.classify("Open\u200bAI raises $5M", "") is None
+    assert engine.classify("Acme", "\u0130stanbul") is None

@@ -9,6 +9,7 @@
 use pyo3::prelude::*;
 
 pub mod chars;
+pub mod classify;
 pub mod events;
 pub mod names;
 pub mod parties;
@@ -40,6 +41,7 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(install_chars, m)?)?;
     m.add_function(wrap_pyfunction!(text_ok, m)?)?;
     events::register(m)?;
+    classify::register(m)?;
     tokens::register(m)?;
     ai::register(m)?;
     rounds::register(m)?;
