@@ -1094,3 +1094,43 @@ impl Engine {
 pub fn register(m: &PyModule) -> PyResult<()> {
     m.add_class::<Engine>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_a_known_pair_only() {
+        let text = "Microsoft & OpenAI";
+        let r = Run::new(0, text.len(), text);
+        let both = [WatchHit { start: 0, end: 9, entry: 0 }, WatchHit { start: 12, end: 18, entry: 1 }];
+        let parts = split_known_pair(r.clone(), &both);
+        assert_eq!(parts, vec![Run::new(0, 9, "Microsoft"), Run::new(12, 18, "OpenAI")]);
+        assert_eq!(split_known_pair(r.clone(), &both[..1]), vec![r]);
+        let three = Run::new(0, 9, "A & B & C");
+        assert_eq!(split_known_pair(three.clone(), &both), vec![three]);
+        assert_eq!(split_known_pair(Run::new(0, 0, ""), &both), vec![Run::new(0, 0, "")]);
+    }
+
+    #[test]
+    fn dedup_keeps_first_occurrences() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(dedup(s(&["a", "b", "a", "c", "b"])), s(&["a", "b", "c"]));
+        assert!(dedup(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn word_starts_and_literals_take_any_text() {
+        let lits = Lits::new(&["raise", "rais", "seed"]);
+        for text in ["", "!!!", "— – ’", &"a".repeat(100_000), &"x, ".repeat(40_000)] {
+            let low = text.to_lowercase();
+            for i in word_starts(&low) {
+                let _ = lits.at(low.as_bytes(), i);
+            }
+            assert!(!lits.at(low.as_bytes(), low.len()));
+        }
+        let low = "acme raises $5m; é-seed";
+        let hits: Vec<usize> = word_starts(low).into_iter().filter(|&i| lits.at(low.as_bytes(), i)).collect();
+        assert_eq!(hits, vec![5, low.find("seed").unwrap_or(0)]);
+    }
+}
