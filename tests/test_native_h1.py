@@ -306,3 +306,56 @@ def test_watchlist_tricky() -> None:
     assert _native.WatchProbe(empty).find_all("Meta and OpenAI") == []
     assert _native.WatchProbe(empty).canonical("Meta") == "Meta"
     _report("watchlist(tricky)", len(texts), bad)
+
+
+# ---- random texts over the characters the rules care about ---------------------------------
+_PIECES = (
+    list("aAiIsSlLmMbBkK0123456789 .,;:!?()[]{}\"'’‘“”«»*-/$€£¥₹₩₪&_+\t\n\u00a0é") +
+    ["AI", "A.I.", "ai", "GPT-4", "LLMs", "ML", "genAI", "inference", "type ", "chat bot",
+     "machine-learning", "robot", "Series ", "series", "seed", "pre-", "pre", "IPO", "round",
+     "credit", "line of credit", "loan", "bridge", "growth", "strategic", "debt",
+     "million", "bn", "M", "crore", "lakh", "US$", "Rs.", "Rs", "C$", "dollars", "yen", "valuation",
+     "valued at ", "market cap", "company", "1,000", "2.5", "٣", "١٠", "'s", "’s",
+     "OpenAI", "Meta", "Anthropic", "Mistral AI", "Scale AI", "Nvidia", "xAI", "Hugging Face"]
+)
+
+
+def _random_texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        t = "".join(rng.choice(_PIECES) for _ in range(rng.randrange(1, 40)))
+        if _native.text_ok(t):
+            out.append(t)
+    return out
+
+
+def test_random_texts() -> None:
+    m = default_matcher()
+    tp = _native.TokensProbe(m._vocab)
+    ap, rp, mp = _native.AiProbe(), _native.RoundsProbe(), _native.AmountsProbe()
+    wl = m.watchlist
+    wp = _native.WatchProbe(wl)
+    index = {id(e): i for i, e in reversed(list(enumerate(wl.entries)))}
+    texts = _random_texts(30000, 3)
+    bad: list[object] = []
+    for t in texts:
+        low = t.lower()
+        if tp.word_bits(low) != tokens.word_bits(low, m._vocab):
+            bad.append(("word_bits", t))
+        if tp.words_of_lower(low) != sorted(tokens.words_of_lower(low)):
+            bad.append(("words_of_lower", t))
+        k = ai.ai_keyword_low(t, low)
+        if ap.ai_keyword_low(t) != (None if k is None else k.span()):
+            bad.append(("ai_keyword_low", t))
+        if ap.ai_phrase_low(t) != ai.ai_phrase_low(t, low):
+            bad.append(("ai_phrase_low", t))
+        if rp.find_round(t, None) != rounds.find_round(t, low):
+            bad.append(("find_round", t))
+        if mp.find_amounts(t) != _py_amounts(t):
+            bad.append(("find_amounts", t))
+        if wp.find_all(t) != [(h.start, h.end, index[id(h.entry)]) for h in wl.find_all(t)]:
+            bad.append(("find_all", t))
+        if wp.canonical(t) != wl.canonical(t):
+            bad.append(("canonical", t))
+    _report("random", len(texts), bad)

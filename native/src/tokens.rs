@@ -213,3 +213,26 @@ impl TokensProbe {
 pub fn register(m: &PyModule) -> PyResult<()> {
     m.add_class::<TokensProbe>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_strip_edges_and_split_on_dash_slash() {
+        let mut t = HashMap::new();
+        t.insert("ai".to_string(), 1u128);
+        t.insert("deal's".to_string(), 2u128);
+        t.insert("x.y".to_string(), 4u128);
+        assert_eq!(word_bits("(ai) the-deal's \"x.y\"", &t), 7);
+        assert_eq!(word_bits("aix deal x.y.z", &t), 0);
+        assert_eq!(words_of_lower("a-b/c d's (e)... ''"), vec!["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn word_starts_follow_non_letters() {
+        let ws = WordStarts::new(&["ai".to_string(), "seed".to_string()]).unwrap();
+        assert_eq!(ws.all("ai xai 5ai _seed seedai"), vec![0, 8, 12, 17]);
+        assert!(WordStarts::new(&["Ai".to_string()]).is_err());
+    }
+}
