@@ -260,3 +260,4 @@ def test_engine_odd_inputs() -> None:
     # Text the native path does not take is handed back.
     assert engine.classify("Open\u200bAI raises $5M", "") is None
     assert engine.classify("Acme", "\u0130stanbul") is None
+    assert engine.classify("Acme \ud800 raises $5M", "") is None  # a lone surrogate

@@ -12,7 +12,7 @@ use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyFrozenSet, PyTuple};
+use pyo3::types::{PyFrozenSet, PyString, PyTuple};
 
 use crate::ai::Ai;
 use crate::amounts::{is_bare_price, Amounts};
@@ -1083,7 +1083,9 @@ impl Engine {
 
     /// `Matcher.classify(Story(title=title, summary=summary))`, or None when a field holds a
     /// character the native path does not take (the caller then uses the Python matcher).
-    fn classify(&self, py: Python, title: &str, summary: &str) -> PyResult<Option<PyObject>> {
+    /// (A str holding a lone surrogate is not UTF-8: it is handed back too.)
+    fn classify(&self, py: Python, title: &PyString, summary: &PyString) -> PyResult<Option<PyObject>> {
+        let (Ok(title), Ok(summary)) = (title.to_str(), summary.to_str()) else { return Ok(None) };
         if !chars::text_ok(title) || !chars::text_ok(summary) {
             return Ok(None);
         }
