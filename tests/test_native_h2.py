@@ -48,6 +48,14 @@ WRITTEN = [
     "Stanford researchers and the Air Force team up with Palantir to build the Gemini Lab",
     "Orbix has reportedly raised $30M, with participation from GV, Khosla and the Gates Foundation",
     "eBay, 11x.ai and H1 join forces in US$2.5bn deal; 6GW data centre and 4K screens",
+    "Backed by Ørsted Ventures, Łódź Robotics and the Gates Foundation, Über AI raises",
+    "Backed by Y Combinator, Acme raises; Foo\nBar\tBaz and Qux\tLabs participated",
+    "Exclusive- Reuters: Mistral’s Le Chat adds Series B funding from Lightspeed's Fund of",
+    "Deal to Use Foo; partners to Build Bar with Baz; acquires to the Qux Corp. Ltd. of",
+    "Acme , which makes Widget , the maker of Foo, has reportedly raised $5M, Bar said",
+    "BlackRock and Temasek co-led the Series B round. Nvidia also participated, joined by Intel",
+    "including new investors Foo Capital, Bar Fund & Baz Ventures; Qux joined the seed round",
+    "with Acme Ventures co-investing alongside Bar Capital, and with Baz among the backers",
 ]
 
 INSERTS = "’é€—"

@@ -6,8 +6,9 @@
 //! done with `text.rs`.  Python's `casefold()` equals `chars::lower_str` on the text the
 //! native path takes (see chars.rs), so it is used for every fold.
 //!
-//! The Python caches (`_PIECES`, `lru_cache` on `_token_kind`, `_trim`, `is_org_like`) only
-//! save work in CPython; they are dropped here.
+//! The Python caches only save work: `_PIECES` (a chunk's pieces) and `_token_kind`'s are
+//! kept (names recur across stories, and a token's kind costs several pattern calls), the
+//! others (`_trim`, `is_org_like`) are dropped.
 
 use crate::chars;
 use crate::rx::Rx;
@@ -16,7 +17,42 @@ use crate::types::Run;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash (rustc's hasher): the caches hash short strings, where SipHash dominates.
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// Chunks of up to this many tokens keep their pieces (names.py's `_CACHED_TOKENS`:
+/// names, not title-case sentences).
+const CACHED_TOKENS: usize = 4;
+/// Cache sizes at which a cache is emptied (names.py: 20,000 chunks; 8,192 token kinds).
+const MAX_PIECES: usize = 20_000;
+const MAX_KINDS: usize = 20_000;
 
 /// Characters `_clean` strips on the right before the possessive (`tok.rstrip(".,;:!?")`).
 const CLEAN_RSTRIP: &[char] = &['.', ',', ';', ':', '!', '?'];
@@ -37,15 +73,15 @@ enum Kind {
 
 /// The rule data of names.py, read once.
 pub struct Names {
-    stop: HashSet<String>,
-    places: HashSet<String>,
-    products: HashSet<String>,
-    first_names: HashSet<String>,
-    fields: HashSet<String>,
-    ai_kinds: HashSet<String>,
-    groups: HashSet<String>,
+    stop: FxSet<String>,
+    places: FxSet<String>,
+    products: FxSet<String>,
+    first_names: FxSet<String>,
+    fields: FxSet<String>,
+    ai_kinds: FxSet<String>,
+    groups: FxSet<String>,
     /// `_SUFFIXES`: suffix word -> words after it that show it is not part of a name.
-    suffixes: HashMap<String, HashSet<String>>,
+    suffixes: FxMap<String, FxSet<String>>,
     /// `_SUFFIX_ENDINGS`: " " + each suffix word.
     suffix_endings: Vec<String>,
     run_rx: Rx,
@@ -57,10 +93,14 @@ pub struct Names {
     keep_dot: Rx,
     trail_of: Rx,
     scaled_number: Rx,
+    /// `_PIECES`: a chunk's pieces (see `pieces`).
+    piece_cache: RefCell<FxMap<String, Vec<(usize, String)>>>,
+    /// `_token_kind`'s cache.
+    kind_cache: RefCell<FxMap<String, Kind>>,
 }
 
-fn str_set(obj: &PyAny) -> PyResult<HashSet<String>> {
-    let mut out = HashSet::new();
+fn str_set(obj: &PyAny) -> PyResult<FxSet<String>> {
+    let mut out = FxSet::default();
     for item in obj.iter()? {
         out.insert(item?.extract::<String>()?);
     }
@@ -108,7 +148,7 @@ impl Names {
         let m = py.import("bot.matcher.names")?;
         let rx = |name: &str| -> PyResult<Rx> { Rx::from_py(m.getattr(name)?) };
         let suf_obj: &PyDict = m.getattr("_SUFFIXES")?.downcast()?;
-        let mut suffixes = HashMap::new();
+        let mut suffixes = FxMap::default();
         let mut suffix_endings = Vec::new();
         for (k, v) in suf_obj.iter() {
             let k: String = k.extract()?;
@@ -142,6 +182,8 @@ impl Names {
             keep_dot: rx("_KEEP_DOT")?,
             trail_of: rx("_TRAIL_OF")?,
             scaled_number: rx("_SCALED_NUMBER")?,
+            piece_cache: RefCell::new(FxMap::default()),
+            kind_cache: RefCell::new(FxMap::default()),
         })
     }
 
@@ -173,8 +215,21 @@ impl Names {
         }
     }
 
-    /// Ports `names._token_kind`.
+    /// Ports `names._token_kind` (cached, as in Python).
     fn token_kind(&self, tok: &str) -> Kind {
+        if let Some(&k) = self.kind_cache.borrow().get(tok) {
+            return k;
+        }
+        let k = self.token_kind_uncached(tok);
+        let mut cache = self.kind_cache.borrow_mut();
+        if cache.len() >= MAX_KINDS {
+            cache.clear();
+        }
+        cache.insert(tok.to_string(), k);
+        k
+    }
+
+    fn token_kind_uncached(&self, tok: &str) -> Kind {
         let clean = self.clean(tok);
         let low = chars::lower_str(&clean);
         if low == "of" || low == "de" {
@@ -288,27 +343,49 @@ impl Names {
         for m in self.run_rx.find_iter(text, 0, text.len()) {
             let (base, m_end) = m.span();
             let chunk = &text[base..m_end];
-            for (offset, mut name) in self.pieces(chunk) {
-                let start = base + offset;
-                if char_len(&name) == 1 && self.round_letter(text, start) {
+            {
+                let cache = self.piece_cache.borrow();
+                if let Some(pieces) = cache.get(chunk) {
+                    self.place_pieces(text, base, m_end, pieces, &mut out);
                     continue;
                 }
-                let mut end = start + name.len();
-                if end == m_end && self.suffix_endings.iter().any(|e| name.ends_with(e.as_str())) {
-                    let (head, last) = match name.rfind(' ') {
-                        Some(i) => (&name[..i], &name[i + 1..]),
-                        None => ("", name.as_str()),
-                    };
-                    if self.suffix_describes_next(last, text, end) {
-                        // "Zentrix AI deal": the "AI" describes the deal; "Orbix Partners with"
-                        name = self.trim(head);
-                        end = start + name.len();
-                    }
+            }
+            let pieces = self.pieces(chunk);
+            self.place_pieces(text, base, m_end, &pieces, &mut out);
+            if split_ws(chunk).len() <= CACHED_TOKENS {
+                let mut cache = self.piece_cache.borrow_mut();
+                if cache.len() > MAX_PIECES {
+                    cache.clear();
                 }
-                out.push(Run { start, end, text: name });
+                cache.insert(chunk.to_string(), pieces);
             }
         }
         out
+    }
+
+    /// The runs of one chunk's pieces at `base..m_end` of `text` (the loop body of
+    /// `names.runs`: the "Series B" and suffix checks).
+    fn place_pieces(&self, text: &str, base: usize, m_end: usize, pieces: &[(usize, String)], out: &mut Vec<Run>) {
+        for (offset, name) in pieces {
+            let start = base + offset;
+            if char_len(name) == 1 && self.round_letter(text, start) {
+                continue;
+            }
+            let end = start + name.len();
+            if end == m_end && self.suffix_endings.iter().any(|e| name.ends_with(e.as_str())) {
+                let (head, last) = match name.rfind(' ') {
+                    Some(i) => (&name[..i], &name[i + 1..]),
+                    None => ("", name.as_str()),
+                };
+                if self.suffix_describes_next(last, text, end) {
+                    // "Zentrix AI deal": the "AI" describes the deal; "Orbix Partners with"
+                    let name = self.trim(head);
+                    out.push(Run { start, end: start + name.len(), text: name });
+                    continue;
+                }
+            }
+            out.push(Run { start, end, text: name.clone() });
+        }
     }
 
     /// Ports `names.is_adjective_run`.
@@ -402,6 +479,10 @@ impl NamesProbe {
     /// `names.is_adjective_run(Run(0, len(text), text))`.
     fn is_adjective_run(&self, text: &str) -> bool {
         self.names.is_adjective_run(&Run::new(0, text.len(), text))
+    }
+    /// Timing hook: the number of runs of all `texts` (no conversion to Python values).
+    fn count_runs(&self, texts: Vec<&str>) -> usize {
+        texts.iter().map(|t| self.names.runs(t).len()).sum()
     }
     /// `word in names.STOP`.
     fn is_stop(&self, word: &str) -> bool {
