@@ -9,6 +9,8 @@
 use pyo3::prelude::*;
 
 pub mod chars;
+pub mod classify;
+pub mod events;
 pub mod names;
 pub mod parties;
 pub mod rx;
@@ -38,6 +40,8 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(install_chars, m)?)?;
     m.add_function(wrap_pyfunction!(text_ok, m)?)?;
+    events::register(m)?;
+    classify::register(m)?;
     tokens::register(m)?;
     ai::register(m)?;
     rounds::register(m)?;

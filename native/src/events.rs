@@ -1,0 +1,335 @@
+//! Port of `bot/matcher/events.py`: the event rules (read from `events.RULES` at start-up)
+//! and `find_hits`, with the same prefilters (gate bits, start literals at word starts,
+//! `_RULE_PRE` necessary conditions, the background-literal gate).
+//!
+//! Offsets are byte offsets into the field text; the lowercase copy `low` is byte-aligned
+//! with it (see chars.rs).
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::chars;
+use crate::rx::Rx;
+use crate::text::{back_chars, char_offset};
+use crate::types::{Field, Hit};
+
+/// How parties are read around a rule's match (`Rule.role`, see classify.py).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Raise,
+    InvestorSubject,
+    InvestmentNoun,
+    Pair,
+    Acq,
+    Sell,
+    AcqNoun,
+    /// A role classify.py has no branch for (it then finds no parties).
+    Other,
+}
+
+impl Role {
+    fn parse(s: &str) -> Role {
+        match s {
+            "raise" => Role::Raise,
+            "investor-subject" => Role::InvestorSubject,
+            "investment-noun" => Role::InvestmentNoun,
+            "pair" => Role::Pair,
+            "acq" => Role::Acq,
+            "sell" => Role::Sell,
+            "acq-noun" => Role::AcqNoun,
+            _ => Role::Other,
+        }
+    }
+}
+
+/// Lowercase literals, one of which every match of a pattern starts with (`_STARTS`),
+/// bucketed by first byte: `at(low, i)` is "some literal starts at `i`".
+pub struct Lits {
+    buckets: Vec<Vec<Box<[u8]>>>,
+}
+
+impl Lits {
+    pub fn new<S: AsRef<str>>(lits: &[S]) -> Lits {
+        let mut buckets: Vec<Vec<Box<[u8]>>> = (0..256).map(|_| Vec::new()).collect();
+        for l in lits {
+            let b = l.as_ref().as_bytes();
+            if let Some(&f) = b.first() {
+                buckets[f as usize].push(b.into());
+            }
+        }
+        Lits { buckets }
+    }
+
+    /// Does one of the literals start at byte `i` of `low`?
+    #[inline]
+    pub fn at(&self, low: &[u8], i: usize) -> bool {
+        match low.get(i) {
+            Some(&f) => self.buckets[f as usize].iter().any(|l| low[i..].starts_with(l)),
+            None => false,
+        }
+    }
+}
+
+/// The offsets where `tokens.word_start_scanner` stops on `" " + low`: a lowercase ASCII
+/// letter not preceded by one (every scanner literal starts with such a letter).  A byte of
+/// a multibyte character is never a-z, so the byte test is the character test.
+pub fn word_starts(low: &str) -> Vec<usize> {
+    let b = low.as_bytes();
+    let mut out = Vec::new();
+    let mut prev_letter = false;
+    for (i, &c) in b.iter().enumerate() {
+        let letter = c.is_ascii_lowercase();
+        if letter && !prev_letter {
+            out.push(i);
+        }
+        prev_letter = letter;
+    }
+    out
+}
+
+/// A `_RULE_PRE` entry: a necessary condition searched before the rule's full scan.
+struct Pre {
+    rx: Rx,
+    /// Searched on `" " + low` (else on the text itself).
+    on_low: bool,
+    /// How far before the condition's first hit a match can start (characters; negative:
+    /// back to the previous space; None: anywhere).
+    back: Option<i64>,
+}
+
+/// One `events.Rule` plus what the hot loop needs.
+pub struct Rule {
+    pub signal: String,
+    pub event: String,
+    /// Index of `event` in `bot.types.EVENT_TYPES`.
+    pub event_idx: usize,
+    pub rx: Rx,
+    pub strength: String,
+    pub strong: bool,
+    pub summary: bool,
+    pub role_name: String,
+    pub role: Role,
+    pub min_parties: usize,
+    pub money: bool,
+    need: u128,
+    starts: Option<Lits>,
+    pre: Option<Pre>,
+}
+
+/// `events.py`'s rule table and gate tables.
+pub struct Events {
+    pub rules: Vec<Rule>,
+    pub gate_word_bits: Vec<(String, u128)>,
+    pub title_first_bits: u128,
+    pub summary_first_bits: u128,
+    pub gate_bits_mask: u128,
+    summary_mask: u128,
+    background_before: Rx,
+    background_lits: Rx,
+    amount_next: Rx,
+}
+
+fn get_u128(m: &PyAny, name: &str) -> PyResult<u128> {
+    m.getattr(name)?.extract()
+}
+
+impl Events {
+    /// Read `bot.matcher.events` (RULES, the gate tables, _STARTS, _RULE_PRE, ...).
+    pub fn load(py: Python) -> PyResult<Events> {
+        let m = py.import("bot.matcher.events")?;
+        let event_types: Vec<String> = py.import("bot.types")?.getattr("EVENT_TYPES")?.extract()?;
+        let starts: &PyDict = m.getattr("_STARTS")?.downcast()?;
+        let pres: &PyDict = m.getattr("_RULE_PRE")?.downcast()?;
+        let needs: Vec<u128> = m.getattr("_RULE_NEED")?.extract()?;
+        let mut rules = Vec::new();
+        for (i, r) in m.getattr("RULES")?.iter()?.enumerate() {
+            let r = r?;
+            let signal: String = r.getattr("signal")?.extract()?;
+            let event: String = r.getattr("event")?.extract()?;
+            let event_idx = event_types.iter().position(|e| *e == event).ok_or_else(|| {
+                pyo3::exceptions::PyValueError::new_err(format!("unknown event {event}"))
+            })?;
+            let strength: String = r.getattr("strength")?.extract()?;
+            let role_name: String = r.getattr("role")?.extract()?;
+            let lits = match starts.get_item(signal.as_str()) {
+                Some(t) => Some(Lits::new(&t.extract::<Vec<String>>()?)),
+                None => None,
+            };
+            let pre = match pres.get_item(signal.as_str()) {
+                Some(t) => {
+                    let t: &PyTuple = t.downcast()?;
+                    Some(Pre {
+                        rx: Rx::from_py(t.get_item(0)?)?,
+                        on_low: t.get_item(1)?.extract()?,
+                        back: t.get_item(2)?.extract()?,
+                    })
+                }
+                None => None,
+            };
+            rules.push(Rule {
+                rx: Rx::from_py(r.getattr("regex")?)?,
+                event,
+                event_idx,
+                strong: strength == "strong",
+                strength,
+                summary: r.getattr("summary")?.extract()?,
+                role: Role::parse(&role_name),
+                role_name,
+                min_parties: r.getattr("min_parties")?.extract()?,
+                money: r.getattr("money")?.extract()?,
+                need: needs.get(i).copied().unwrap_or(0),
+                starts: lits,
+                pre,
+                signal,
+            });
+        }
+        let gwb: &PyDict = m.getattr("GATE_WORD_BITS")?.downcast()?;
+        let mut gate_word_bits = Vec::new();
+        for (k, v) in gwb.iter() {
+            gate_word_bits.push((k.extract()?, v.extract()?));
+        }
+        Ok(Events {
+            rules,
+            gate_word_bits,
+            title_first_bits: get_u128(m, "TITLE_FIRST_BITS")?,
+            summary_first_bits: get_u128(m, "SUMMARY_FIRST_BITS")?,
+            gate_bits_mask: get_u128(m, "GATE_BITS_MASK")?,
+            summary_mask: get_u128(m, "_SUMMARY_MASK")?,
+            background_before: Rx::from_py(m.getattr("BACKGROUND_BEFORE")?)?,
+            background_lits: Rx::from_py(m.getattr("_BACKGROUND_LITS_RX")?)?,
+            amount_next: Rx::from_py(m.getattr("_AMOUNT_NEXT")?)?,
+        })
+    }
+
+    #[inline]
+    pub fn rule(&self, i: usize) -> &Rule {
+        &self.rules[i]
+    }
+    pub fn signal(&self, i: usize) -> &str {
+        &self.rules[i].signal
+    }
+    pub fn event(&self, i: usize) -> &str {
+        &self.rules[i].event
+    }
+    pub fn strength(&self, i: usize) -> &str {
+        &self.rules[i].strength
+    }
+    pub fn role(&self, i: usize) -> Role {
+        self.rules[i].role
+    }
+    pub fn min_parties(&self, i: usize) -> usize {
+        self.rules[i].min_parties
+    }
+
+    /// Ports `events.find_hits` (the `low is not None` path): every rule match in `text`
+    /// (one per rule and position), skipping background clauses, in rule order.
+    pub fn find_hits(&self, text: &str, field: Field, bits: u128, money: bool, low: &str) -> Vec<Hit> {
+        let title = field == Field::Title;
+        let first = if title { self.title_first_bits } else { self.summary_first_bits };
+        if text.is_empty() || (!money && bits & first == 0) {
+            return Vec::new();
+        }
+        let mask = bits & if title { self.gate_bits_mask } else { self.summary_mask };
+        let mut hits = Vec::new();
+        let mut padded: Option<String> = None;
+        let mut starts: Option<Vec<usize>> = None;
+        let lowb = low.as_bytes();
+        for (ri, rule) in self.rules.iter().enumerate() {
+            if !(title || rule.summary) || (!money && rule.money) || mask & rule.need != rule.need {
+                continue;
+            }
+            let mut pos = 0;
+            if let Some(pre) = &rule.pre {
+                if !pre.on_low {
+                    let Some(c) = pre.rx.search(text) else { continue };
+                    if let Some(back) = pre.back {
+                        let at = c.start();
+                        pos = if back < 0 {
+                            text[..at].rfind(' ').map_or(0, |p| p + 1)
+                        } else {
+                            back_chars(text, at, back as usize)
+                        };
+                    }
+                } else {
+                    let p = padded.get_or_insert_with(|| format!(" {low}"));
+                    if !pre.rx.is_match(p) {
+                        continue;
+                    }
+                }
+            }
+            let found: Vec<(usize, usize)> = match &rule.starts {
+                None => rule.rx.find_iter(text, pos, text.len()).iter().map(|c| c.span()).collect(),
+                Some(lits) => {
+                    // Try the rule only at its word starts, keeping finditer's non-overlap.
+                    let ws = starts.get_or_insert_with(|| word_starts(low));
+                    let mut out = Vec::new();
+                    let mut end = 0;
+                    for &p in ws.iter() {
+                        if p < end || !lits.at(lowb, p) {
+                            continue;
+                        }
+                        if let Some(c) = rule.rx.match_at(text, p) {
+                            end = c.end();
+                            out.push(c.span());
+                        }
+                    }
+                    out
+                }
+            };
+            for (start, end) in found {
+                if rule.role == Role::Acq && self.amount_next.match_at(text, end).is_some() {
+                    continue; // "nabs $3M" is a raise, not a purchase
+                }
+                if self.background(text, low, start) {
+                    continue;
+                }
+                hits.push(Hit { rule: ri, field, start, end });
+            }
+        }
+        hits
+    }
+
+    /// `events._background(text, low, start)`.
+    fn background(&self, text: &str, low: &str, start: usize) -> bool {
+        let a = back_chars(text, start, 40);
+        self.background_lits.is_match_in(low, a, start)
+            && self.background_before.is_match_in(text, a, start)
+    }
+}
+
+// ---- test hook ----------------------------------------------------------------------------
+
+/// `find_hits` for the parity test: hits as (signal, field, start, end), CHARACTER offsets.
+#[pyclass(unsendable)]
+pub struct EventsTest {
+    ev: Events,
+}
+
+#[pymethods]
+impl EventsTest {
+    #[new]
+    fn new(py: Python) -> PyResult<EventsTest> {
+        Ok(EventsTest { ev: Events::load(py)? })
+    }
+
+    fn find_hits(&self, text: &str, field: &str, bits: u128, money: bool) -> Vec<(String, String, usize, usize)> {
+        let f = if field == "title" { Field::Title } else { Field::Summary };
+        let low = chars::lower_str(text);
+        self.ev
+            .find_hits(text, f, bits, money, &low)
+            .into_iter()
+            .map(|h| {
+                (
+                    self.ev.signal(h.rule).to_string(),
+                    f.as_str().to_string(),
+                    char_offset(text, h.start),
+                    char_offset(text, h.end),
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn register(m: &PyModule) -> PyResult<()> {
+    m.add_class::<EventsTest>()
+}

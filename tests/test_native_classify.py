@@ -1,0 +1,263 @@
+"""The native (Rust) events rules and whole-story Engine must give exactly what Python gives.
+
+Part 1: ``events.find_hits`` (native ``EventsTest``) against the Python function, with the
+gate bits and money flag computed as ``classify._FieldView.hits()`` does.
+Part 2: ``Engine.classify`` against ``Matcher.classify``: every field of the ``Match``.
+
+Texts: every story of bench/data/written_*.jsonl, the shared dev corpus and cluster
+records when present, and variants (case, inserted non-ASCII characters, swapped fields,
+truncated and empty summaries); only texts the native path accepts (``text_ok``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.matcher import native
+from bot.matcher.events import find_hits
+from bot.matcher.tokens import has_money_char, word_bits
+from bot.matcher.watchlist import load_watchlist, default_watchlist_path, parse_watchlist
+from bot.types import Amount, Story
+
+_native = native.load()
+if _native is None:
+    pytest.skip("bot.matcher._native is not built (scripts/build_native.sh)", allow_module_level=True)
+
+classify = importlib.import_module("bot.matcher.classify")  # the package re-exports a function by that name
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus_dir() -> Path | None:
+    """The shared corpus: ``../shared/corpus`` next to the repository (or next to the main
+    checkout when this is a git worktree)."""
+    cands = [_ROOT.parent / "shared" / "corpus"]
+    try:
+        common = subprocess.run(["git", "-C", str(_ROOT), "rev-parse", "--git-common-dir"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        if common:
+            cands.append((_ROOT / common).resolve().parent.parent / "shared" / "corpus")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for c in cands:
+        if c.is_dir():
+            return c
+    return None
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                out.append(json.loads(line))
+    return out
+
+
+def _stories(corpus: bool) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if not corpus:
+        for p in sorted((_ROOT / "bench" / "data").glob("written_*.jsonl")):
+            out += [(r.get("title", ""), r.get("summary", "")) for r in _read_jsonl(p)]
+        return out
+    d = _corpus_dir()
+    if d is None:
+        return out
+    if (d / "dev.jsonl").is_file():
+        out += [(r.get("title", ""), r.get("summary", "")) for r in _read_jsonl(d / "dev.jsonl")]
+    for p in sorted((d / "clusters").glob("*.jsonl")) if (d / "clusters").is_dir() else []:
+        out += [(r["title"], r.get("summary", "")) for r in _read_jsonl(p)
+                if isinstance(r, dict) and isinstance(r.get("title"), str)]
+    return out
+
+
+_INSERTS = ("’", "é", "€", "—")
+
+
+def _insert_variants(text: str) -> list[str]:
+    """``text`` with each of _INSERTS at a few word boundaries (and glued to a word)."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    out = []
+    for k, ch in enumerate(_INSERTS):
+        if not spaces:
+            out.append(ch + text)
+            continue
+        i = spaces[(k * 7 + 3) % len(spaces)]
+        out.append(text[:i] + " " + ch + text[i:])
+        j = spaces[(k * 5 + 1) % len(spaces)]
+        out.append(text[:j] + ch + text[j:])
+    return out
+
+
+def _text_variants(text: str) -> list[str]:
+    out = [text, text.upper(), text.lower()]
+    out += _insert_variants(text)
+    n = len(text)
+    out += [text[: n // 3], text[: n // 2], text[: 2 * n // 3], text[: max(0, n - 7)]]
+    return out
+
+
+# ---- part 1: find_hits ----------------------------------------------------------------------
+_MATCHER = classify.Matcher(load_watchlist(default_watchlist_path()))
+_VOCAB = _MATCHER._vocab
+
+
+def _py_hits(text: str, field: str) -> tuple[list, int, bool]:
+    low = text.lower()
+    bits = word_bits(low, _VOCAB)
+    money = bits & classify._MONEY_BIT != 0 or has_money_char(text)
+    hits = find_hits(text, field, bits, money, low)
+    return [(h.rule.signal, h.field, h.start, h.end) for h in hits], bits, money
+
+
+def _field_texts() -> list[str]:
+    texts: list[str] = []
+    for corpus in (False, True):
+        for t, s in _stories(corpus):
+            for x in (t, s):
+                if x:
+                    texts += _text_variants(x)
+    texts += [
+        "", "!!!", "... — ’’ €€ $$", "Acme raises $30M Series B led by Sequoia Capital",
+        "Google to acquire Wiz in $32B deal, its biggest acquisition ever",
+        "Foo, which was acquired by Bar in 2019, partners with Baz",
+        "Amazon invests $4B in Anthropic and will invest more into AWS chips",
+        "The Apple-Alibaba deal and Foo and Bar's partnership; Nvidia nabs $3M",
+    ]
+    return list(dict.fromkeys(texts))
+
+
+def test_find_hits_parity() -> None:
+    ev = _native.EventsTest()
+    compared = mismatches = 0
+    examples = []
+    for text in _field_texts():
+        if not _native.text_ok(text):
+            continue
+        for field in ("title", "summary"):
+            want, bits, money = _py_hits(text, field)
+            got = ev.find_hits(text, field, bits, money)
+            compared += 1
+            if [tuple(x) for x in got] != want:
+                mismatches += 1
+                if len(examples) < 5:
+                    examples.append((text, field, want, got))
+    print(f"find_hits: {compared} (text, field) pairs compared, {mismatches} mismatches")
+    assert compared > 1000
+    assert mismatches == 0, examples
+
+
+# ---- part 2: whole-story Engine ---------------------------------------------------------------
+def _engine(matcher):  # type: ignore[no-untyped-def]
+    return _native.Engine(matcher, classify._match, classify._evidence, Amount)
+
+
+def _fields(m) -> tuple:  # type: ignore[no-untyped-def]
+    """Every field of a Match, evidence and amount included (astuple recurses into both);
+    the amount's value as its exact bits."""
+    t = dataclasses.astuple(m)
+    amount = m.amount
+    return t + ((amount.value.hex(), type(amount.value)) if amount is not None else None,
+                type(m.confidence), m.confidence.hex())
+
+
+def _story_variants(title: str, summary: str) -> list[tuple[str, str]]:
+    out = [(title, summary), (title.upper(), summary), (title.lower(), summary), (summary, title),
+           (title, "")]
+    for t in _insert_variants(title)[::2]:
+        out.append((t, summary))
+    for s in _insert_variants(summary)[1::2]:
+        out.append((title, s))
+    n = len(summary)
+    for cut in (n // 4, n // 2, 3 * n // 4, max(0, n - 5)):
+        out.append((title, summary[:cut]))
+    return out
+
+
+_CUSTOM = {
+    "org": [
+        {"name": "Quorvia", "aliases": ["Quorvia Labs"], "kind": "startup"},
+        {"name": "Zentrix", "kind": "company"},
+        {"name": "Helix Foundry Capital", "aliases": ["Helix Foundry"], "kind": "investor"},
+        {"name": "Nordlicht AI", "aliases": ["Nordlicht"], "kind": "lab"},
+        {"name": "Straße Corp", "kind": "company"},
+    ]
+}
+_CUSTOM_STORIES = [
+    ("Quorvia raises $40M Series B led by Helix Foundry", ""),
+    ("Zentrix partners with Nordlicht on sovereign models", "The two companies will co-develop chips."),
+    ("Zentrix & Quorvia sign multi-year compute deal", ""),
+    ("Helix Foundry invests $5M in Quorvia Labs", "Zentrix also participated."),
+    ("Zentrix acquires Nordlicht AI for $1.2 billion", "The deal values the startup at $2B."),
+    ("Strasse Corp partners with Quorvia", ""),
+    ("The startup Quorvia raised $3M", "The startup has landed a $3M seed round from Zentrix."),
+]
+
+
+def _compare(engine, matcher, stories) -> tuple[int, int, list]:  # type: ignore[no-untyped-def]
+    compared = mismatches = 0
+    examples: list = []
+    for title, summary in stories:
+        got = engine.classify(title, summary)
+        if got is None:
+            assert not (_native.text_ok(title) and _native.text_ok(summary))
+            continue
+        want = matcher.classify(Story(source="t", key="k", url="", title=title, summary=summary,
+                                      published=_WHEN))
+        compared += 1
+        if _fields(got) != _fields(want):
+            mismatches += 1
+            if len(examples) < 5:
+                examples.append((title, summary, want, got))
+    return compared, mismatches, examples
+
+
+_WHEN = __import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime").timezone.utc)
+
+
+@pytest.mark.parametrize("corpus", [False, True], ids=["written", "shared-corpus"])
+def test_engine_parity(corpus: bool) -> None:
+    base = _stories(corpus)
+    if corpus and not base:
+        pytest.skip("the shared corpus (../shared/corpus) is not present")
+    stories = list(dict.fromkeys(v for t, s in base for v in _story_variants(t, s)))
+    engine = _engine(_MATCHER)
+    compared, mismatches, examples = _compare(engine, _MATCHER, stories)
+    print(f"Engine ({'shared corpus' if corpus else 'written'}): {len(base)} stories, "
+          f"{compared} variants compared, {mismatches} mismatches")
+    assert compared > len(base)
+    assert mismatches == 0, examples
+
+
+def test_engine_custom_watchlist() -> None:
+    matcher = classify.Matcher(parse_watchlist(_CUSTOM))
+    engine = _engine(matcher)
+    stories = [v for t, s in _CUSTOM_STORIES for v in _story_variants(t, s)]
+    compared, mismatches, examples = _compare(engine, matcher, stories)
+    print(f"Engine (custom watchlist): {compared} compared, {mismatches} mismatches")
+    assert mismatches == 0, examples
+    # The watchlist is honoured: a custom investor is a party, a custom lab makes it AI.
+    m = engine.classify("Quorvia raises $40M Series B led by Helix Foundry", "")
+    assert "Helix Foundry Capital" in m.parties
+    assert engine.classify("Zentrix partners with Nordlicht on chips", "").ai
+
+
+def test_engine_odd_inputs() -> None:
+    engine = _engine(_MATCHER)
+    odd = ["", " ", "!!!", ".,;:!?", "— – - ’ ‘ “ ”", "$", "$$$ 1", "€€€", "A" * 100_000,
+           ("Acme raises $30M Series B led by Sequoia Capital. " * 2000)[:100_000],
+           "a. " * 30_000, "Foo & Bar & Baz - - — ;;", "x" * 100_000 + " raises $5M"]
+    stories = [(a, b) for a in odd for b in ("", odd[3], odd[9][:5000])]
+    compared, mismatches, examples = _compare(engine, _MATCHER, stories)
+    assert compared == len(stories)
+    assert mismatches == 0, examples
+    # Text the native path does not take is handed back.
+    assert engine.classify("Open\u200bAI raises $5M", "") is None
+    assert engine.classify("Acme", "\u0130stanbul") is None
+    assert engine.classify("Acme \ud800 raises $5M", "") is None  # a lone surrogate
