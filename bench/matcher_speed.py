@@ -2,6 +2,9 @@
 
     python bench/matcher_speed.py [--corpus PATH] [--min-stories 50000] [--profile]
 
+The matcher timed is the bot's: the native port (native/, Rust) when scripts/build_native.sh
+has built it, with the Python rules timed beside it; the Python rules alone otherwise.
+
 The dev stories are repeated until at least ``--min-stories`` are classified; the same
 stories are serialised as RSS 2.0 documents of 50 items and parsed with
 ``fastfeedparser.parse``.  Both sides run ``--repeat`` times (default 3), interleaved,
@@ -136,9 +139,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     base = [to_story(r) for r in load_records(args.corpus)]
     stories = base * -(-args.min_stories // len(base))
-    matcher = Matcher(load_watchlist(default_watchlist_path()))
+    watchlist = load_watchlist(default_watchlist_path())
+    matcher = Matcher(watchlist)  # the bot's matcher: the native port when it is built
+    python = Matcher(watchlist, native=False)
     for s in base:  # warm caches / lazy compiles outside the timed loop
         matcher.classify(s)
+        python.classify(s)
+    native = matcher.implementation == "native"
+    if native:
+        # The two implementations must agree; say so before timing them.
+        differ = sum(matcher.classify(s) != python.classify_python(s) for s in base)
+        taken = sum(matcher._engine.classify(s.title, s.summary) is not None  # type: ignore[union-attr]
+                    for s in base)
+        print(f"native port: {taken}/{len(base)} distinct stories taken natively (the rest fall "
+              f"back to Python); results differing from the Python rules: {differ}")
+    else:
+        print("native port: not built (scripts/build_native.sh); timing the Python matcher only")
 
     if args.profile:
         prof = cProfile.Profile()
@@ -148,34 +164,43 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 
     docs = rss_documents(base) * -(-len(stories) // len(base))
-    # Interleave the two sides so machine load affects both alike; report the best run of each.
+    # Interleave the sides so machine load affects all alike; report the best run of each.
     m_rates: list[float] = []
+    py_rates: list[float] = []
     p_rates: list[float] = []
     n_entries = 0
     for _ in range(max(1, args.repeat)):
         m_rates.append(time_matcher(matcher, stories))
         p, n_entries = time_parser(docs)
         p_rates.append(p)
+        if native:
+            py_rates.append(time_matcher(python, stories[: len(stories) // 4]))
     m_rate, p_rate = max(m_rates), max(p_rates)
     ratio = m_rate / p_rate
-    print(f"matcher:        {len(stories):>8} stories  {m_rate:>10,.0f} stories/s")
+    print(f"matcher ({matcher.implementation}): {len(stories):>8} stories  {m_rate:>10,.0f} stories/s")
+    if native:
+        py_rate = max(py_rates)
+        print(f"matcher (python): {len(stories) // 4:>8} stories  {py_rate:>10,.0f} stories/s  "
+              f"(native / python: {m_rate / py_rate:.1f}x)")
     print(f"fastfeedparser: {n_entries:>8} entries  {p_rate:>10,.0f} entries/s "
           f"({len(docs)} RSS docs of {ITEMS_PER_DOC} items)")
     print(f"runs (stories/s): matcher {', '.join(f'{r:,.0f}' for r in m_rates)}; "
           f"parser {', '.join(f'{r:,.0f}' for r in p_rates)} (best of {len(m_rates)} reported)")
     print(f"ratio matcher/parser: {ratio:.2f}  (target >= 0.50: {'met' if ratio >= 0.5 else 'MISSED'})")
-    # Context for the miss (not the target): the per-story budget the target leaves, what
-    # the least possible matcher work costs, and the bot's own parse stage, which is what
-    # the matcher actually follows in the pipeline.
+    if native:
+        print(f"ratio python matcher/parser: {py_rate / p_rate:.2f}")
+    # Context: the per-story budget the target leaves, what the least possible Python-side
+    # work costs, and the bot's own parse stage, which is what the matcher follows.
     floor = max(time_floor(stories) for _ in range(max(1, args.repeat)))
     print(f"budget at the target: {2e6 / p_rate:.1f} us/story; lowercase + first AI keyword + Match "
-          f"alone: {1e6 / floor:.1f} us/story ({floor:,.0f} stories/s, ratio {floor / p_rate:.2f})")
+          f"alone (Python): {1e6 / floor:.1f} us/story ({floor:,.0f} stories/s, ratio {floor / p_rate:.2f})")
     bot_parse = max(time_bot_parse(docs[: max(1, len(docs) // 5)]) for _ in range(max(1, args.repeat)))
     print(f"bot parse stage (parse_feed + to_stories, same documents): {bot_parse:,.0f} entries/s; "
           f"matcher / bot parse stage: {m_rate / bot_parse:.2f}")
-    groups = time_groups(matcher, base, max(3, args.repeat * 2))
-    print("per group (best of chunked runs over the distinct stories): " + "; ".join(
-        f"{name}: {n} stories {us:,.1f} us/story" for name, (n, us) in groups.items()))
+    for label, m in ((matcher.implementation, matcher), *((("python", python),) if native else ())):
+        groups = time_groups(m, base, max(3, args.repeat * 2))
+        print(f"per group, {label} (best of chunked runs over the distinct stories): " + "; ".join(
+            f"{name}: {n} stories {us:,.1f} us/story" for name, (n, us) in groups.items()))
     return 0
 
 

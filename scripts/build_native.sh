@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYBIN="${PYBIN:-$ROOT/.venv/bin/python}"
-export PATH="$PATH:$HOME/.cargo/bin"
+export PATH="$PATH:$HOME/.cargo/bin:/root/.cargo/bin:/usr/local/cargo/bin"
 REG=/usr/share/cargo/registry
 need_crates() { ! ls -d "$REG"/pyo3-0.17* "$REG"/pcre2-0.2* >/dev/null 2>&1 || [ ! -e /usr/include/pcre2.h ]; }
 if ! command -v cargo >/dev/null 2>&1; then

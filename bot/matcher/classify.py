@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from bot.matcher.ai import AI_WORDS, ai_keyword_low, ai_phrase_low
 from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
@@ -18,6 +18,7 @@ from bot.matcher.events import (
     find_hits,
 )
 from bot.matcher.names import Run, is_org_like, runs
+from bot.matcher.native import load as load_native
 from bot.matcher.normalize import NormText, normalize_unless_plain
 from bot.matcher.parties import CLAUSE_BREAK, Slots, may_name_investors
 from bot.matcher.rounds import ROUND_STARTS, find_round
@@ -34,6 +35,12 @@ from bot.matcher.watchlist import WatchHit, Watchlist
 from bot.types import EVENT_TYPES, Amount, EventType, Evidence, Match, Story
 
 Field = Literal["title", "summary"]
+
+
+class _Engine(Protocol):
+    """native/src/classify.rs's Engine: a Match, or None for text it does not take."""
+
+    def classify(self, title: str, summary: str) -> Match | None: ...
 
 # ---- whole-story vetoes (why: each is a labelled "not an event" family) --------------------
 # Conference promotions, newsletters and shopping "deals" mention rounds and deals in passing.
@@ -454,7 +461,10 @@ class Matcher:
     """Classifies stories with rules; holds its (immutable) watchlist and memo tables of
     pure per-name lookups (canonical name, investor or not), which only ever save work."""
 
-    def __init__(self, watchlist: Watchlist) -> None:
+    def __init__(self, watchlist: Watchlist, *, native: bool = True) -> None:
+        """``native``: classify with the native port (``native/``, checked against these
+        rules by tests/test_native_classify.py) when it is built; False, or a build absent,
+        runs these rules in Python.  Either way the results are the same."""
         self.watchlist = watchlist
         self._canon_cache: dict[str, str] = {}
         self._investor_cache: dict[str, bool] = {}
@@ -467,9 +477,28 @@ class Matcher:
         )
         self._vocab = _vocab(ai_first_words)
         self._no_summary = _FieldView("summary", "", watchlist, self._vocab)
+        self._engine: _Engine | None = None
+        module = load_native() if native else None
+        if module is not None:
+            self._engine = module.Engine(self, _match, _evidence, Amount)
+
+    @property
+    def implementation(self) -> str:
+        """"native" or "python": what ``classify`` runs (for the start-up log)."""
+        return "python" if self._engine is None else "native"
 
     # -- public ---------------------------------------------------------------------------
     def classify(self, story: Story) -> Match:
+        engine = self._engine
+        if engine is not None:
+            # None: a character the port does not take (see native/src/chars.rs), rare.
+            match = engine.classify(story.title, story.summary)
+            if match is not None:
+                return match
+        return self.classify_python(story)
+
+    def classify_python(self, story: Story) -> Match:
+        """The rules in Python: the reference the native port is checked against."""
         vocab = self._vocab
         title = _FieldView("title", story.title, self.watchlist, vocab)
         # Half the feeds carry no summary: share one (immutable in effect) empty view.

@@ -7,7 +7,9 @@ toolchain) everything runs on the Python matcher, which gives the same results.
 from __future__ import annotations
 
 import array
+import os
 import unicodedata
+from functools import lru_cache
 from types import ModuleType
 
 from bot.matcher.normalize import _fold_char
@@ -58,8 +60,12 @@ def char_table() -> bytes:
     return out.tobytes()
 
 
+@lru_cache(maxsize=1)
 def load() -> ModuleType | None:
-    """The native module, ready to use, or None when it was not built."""
+    """The native module, ready to use, or None when it was not built (or when
+    ``ALLIANCE_MATCHER=python`` asks for the Python matcher: an operator's escape hatch)."""
+    if os.environ.get("ALLIANCE_MATCHER", "").strip().lower() == "python":
+        return None
     try:
         from bot.matcher import _native  # type: ignore[attr-defined]
     except ImportError:

@@ -1,0 +1,88 @@
+"""The Matcher's choice between the native port and the Python rules, and the fallback.
+
+Parity of the two on the corpora is tests/test_native_classify.py; this file checks the
+wiring: which implementation runs, that text the port does not take reaches the Python
+rules, and that CI never silently runs without the port.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.matcher import Matcher, default_watchlist_path, load_watchlist
+from bot.matcher.native import load
+from bot.types import Story
+
+ROOT = Path(__file__).resolve().parents[1]
+WATCH = load_watchlist(default_watchlist_path())
+
+
+def story(title: str, summary: str = "") -> Story:
+    return Story("t", "k", "", title, summary, datetime(2024, 1, 1, tzinfo=UTC))
+
+
+def test_ci_runs_the_native_port() -> None:
+    """CI builds the port (scripts/_venv.sh fails otherwise): the parity tests must not skip."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("only CI requires the native build (CI=true)")
+    assert load() is not None
+    assert Matcher(WATCH).implementation == "native"
+
+
+def test_python_on_request() -> None:
+    m = Matcher(WATCH, native=False)
+    assert m.implementation == "python"
+    got = m.classify(story("Mistral AI raises $111M seed led by Lightspeed"))
+    assert got.events == ("funding",) and got.round == "seed"
+
+
+needs_native = pytest.mark.skipif(load() is None, reason="native port not built (scripts/build_native.sh)")
+
+
+@needs_native
+def test_native_by_default_and_same_answers() -> None:
+    native, python = Matcher(WATCH), Matcher(WATCH, native=False)
+    assert native.implementation == "native"
+    for title, summary in [
+        ("Microsoft partners with Mistral AI", ""),
+        ("Mistral AI raises $111M seed", "The round was led by Lightspeed Venture Partners."),
+        ("Zentrix’s €40m Series B values it at €400m", "Investors include Acme Capital."),
+        ("", ""),
+        ("The weather is nice", "Nothing about money here."),
+    ]:
+        s = story(title, summary)
+        assert native.classify(s) == python.classify(s)
+
+
+@needs_native
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Straße Robotics raises $5M seed for its AI pickers", ""),  # "ß" folds to "ss"
+        ("Open\u200bAI partners with Zentrix", ""),  # a format character: normalised first
+        ("ＡＣＭＥ raises $5M", "The ﬁrm builds AI chips."),  # full-width letters, a ligature
+        ("Zentrix raises $5M", "Led by \U0001d400cme Capital."),  # outside the BMP
+    ],
+)
+def test_text_the_port_does_not_take_goes_to_python(title: str, summary: str) -> None:
+    native, python = Matcher(WATCH), Matcher(WATCH, native=False)
+    s = story(title, summary)
+    assert native._engine is not None
+    assert native._engine.classify(title, summary) is None
+    assert native.classify(s) == python.classify(s)
+
+
+def test_env_switch_selects_python_in_a_new_process() -> None:
+    """ALLIANCE_MATCHER=python: the operator's escape hatch, read once per process."""
+    code = ("from bot.matcher import Matcher, default_watchlist_path, load_watchlist;"
+            "print(Matcher(load_watchlist(default_watchlist_path())).implementation)")
+    env = {**os.environ, "ALLIANCE_MATCHER": "python"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "python"
