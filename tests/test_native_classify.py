@@ -208,7 +208,7 @@ def _compare(engine, matcher, stories) -> tuple[int, int, list]:  # type: ignore
         if got is None:
             assert not (_native.text_ok(title) and _native.text_ok(summary))
             continue
-        want = matcher.classify(Story(source="t", key="k", url="", title=title, summary=summary,
+        want = matcher.classify_python(Story(source="t", key="k", url="", title=title, summary=summary,
                                       published=_WHEN))
         compared += 1
         if _fields(got) != _fields(want):
