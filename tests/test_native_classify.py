@@ -22,7 +22,7 @@ import pytest
 from bot.matcher import native
 from bot.matcher.events import find_hits
 from bot.matcher.tokens import has_money_char, word_bits
-from bot.matcher.watchlist import load_watchlist, default_watchlist_path, parse_watchlist
+from bot.matcher.watchlist import default_watchlist_path, load_watchlist, parse_watchlist
 from bot.types import Amount, Story
 
 _native = native.load()
