@@ -350,6 +350,8 @@ class App:
             "alliance-bot running",
             sources=len(await self.store.sources(enabled_only=True)),
             platforms=sorted(self.adapters),
+            # "python" when native/ was not built (scripts/build_native.sh): same results, slower.
+            matcher=self.matcher.implementation,
         )
         try:
             await stop.wait()

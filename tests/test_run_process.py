@@ -38,3 +38,7 @@ async def test_run_polls_alerts_and_stops_on_signal(server: FeedServer, tmp_path
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert b"shutting down" in err
+    # The start-up line names the matcher that runs (the native port once built; CI builds it).
+    from bot.matcher.native import load
+
+    assert (b"matcher='native'" if load() is not None else b"matcher='python'") in err, err.decode()
