@@ -3,9 +3,9 @@
 //! Python `Matcher` object's watchlist and vocabulary) at construction; only the procedural
 //! logic lives here.
 //!
-//! The native path takes a story only when both fields pass `chars::text_ok`: on such text
-//! `normalize` is the identity and `safe_lower` is `chars::lower_str`, byte-aligned with the
-//! text, so one `&str` and its lowercase copy serve every module.  Offsets are byte offsets
+//! The native path takes a story only when both fields pass `chars::text_ok`, or fold (see
+//! normalize.rs) to text that does: on such text `safe_lower` is `chars::lower_str`,
+//! byte-aligned with the text, so one `&str` and its lowercase copy serve every module.  Offsets are byte offsets
 //! internally; evidence is handed to Python with CHARACTER offsets.
 
 use std::cell::{Cell, OnceCell};

@@ -181,3 +181,33 @@ pub fn register(m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(span_test, m)?)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Open\u{200b}AI…" folded: "OpenAI..." (the map `_apply_edits` builds, in bytes).
+    fn open_ai() -> (&'static str, NormText) {
+        let original = "Open\u{200b}AI\u{2026}";
+        let segs = vec![
+            Seg { ns: 0, ne: 4, os: 0, oe: 4, identity: true },
+            Seg { ns: 4, ne: 6, os: 7, oe: 9, identity: true },
+            Seg { ns: 6, ne: 9, os: 9, oe: 12, identity: false },
+        ];
+        (original, NormText { text: "OpenAI...".to_string(), segs })
+    }
+
+    #[test]
+    fn spans_map_to_the_original() {
+        let (o, n) = open_ai();
+        assert_eq!(n.span(o.len(), 0, 6), (0, 9)); // "Open\u{200b}AI"
+        assert_eq!(&o[0..9], "Open\u{200b}AI");
+        assert_eq!(n.span(o.len(), 4, 7), (7, 12)); // "AI." -> "AI…"
+        assert_eq!(n.span(o.len(), 7, 8), (9, 12)); // inside the fold: the whole "…"
+        assert_eq!(n.span(o.len(), 5, 5), (8, 8)); // empty: where it starts
+        assert_eq!(n.span(o.len(), 9, 9), (o.len(), o.len())); // empty at the end
+        let empty = NormText::default();
+        assert_eq!(empty.span(3, 0, 0), (3, 3));
+        assert_eq!(empty.span(3, 0, 2), (0, 0)); // never asked; no panic
+    }
+}
