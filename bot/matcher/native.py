@@ -60,6 +60,39 @@ def char_table() -> bytes:
     return out.tobytes()
 
 
+def fold_table(table: bytes | None = None) -> dict[str, str]:
+    """Per-character folds the native path applies, as ``normalize._fold_char`` gives them.
+
+    For every BMP character the char table (``table``, default ``char_table()``) refuses
+    whose fold is another text made only of accepted characters (or empty: a format
+    character, dropped): ``{character: fold}``.  On text holding such characters the Python
+    matcher folds them one by one (``normalize._normalize_chars``) and runs the rules on the
+    result; the native port does the same (native/src/normalize.rs).  Left out, so still
+    handed to the Python matcher: combining marks (``_fold_char`` None: Python normalises
+    such text as a whole), characters whose fold holds a refused character, and the
+    ``re.IGNORECASE`` oddities.
+    """
+    entries = array.array("I")
+    entries.frombytes(char_table() if table is None else table)
+    if array.array("I", [1]).tobytes() != b"\x01\x00\x00\x00":
+        entries.byteswap()
+    odd = set(_IGNORECASE_ODD)
+    fold = getattr(_fold_char, "__wrapped__", _fold_char)  # bypass (and spare) its lru_cache
+    out: dict[str, str] = {}
+    for cp in range(0x80, 65536):
+        if entries[cp] & _OK or 0xD800 <= cp < 0xE000:
+            continue
+        c = chr(cp)
+        if c in odd:
+            continue
+        folded = fold(c)
+        if folded is None or folded == c:
+            continue
+        if all(ord(ch) < 65536 and entries[ord(ch)] & _OK for ch in folded):
+            out[c] = folded
+    return out
+
+
 @lru_cache(maxsize=1)
 def load() -> ModuleType | None:
     """The native module, ready to use, or None when it was not built (or when
@@ -70,5 +103,7 @@ def load() -> ModuleType | None:
         from bot.matcher import _native  # type: ignore[attr-defined]
     except ImportError:
         return None
-    _native.install_chars(char_table())
+    table = char_table()
+    _native.install_chars(table)
+    _native.install_folds(fold_table(table))
     return _native  # type: ignore[no-any-return]

@@ -3,9 +3,9 @@
 //! Python `Matcher` object's watchlist and vocabulary) at construction; only the procedural
 //! logic lives here.
 //!
-//! The native path takes a story only when both fields pass `chars::text_ok`: on such text
-//! `normalize` is the identity and `safe_lower` is `chars::lower_str`, byte-aligned with the
-//! text, so one `&str` and its lowercase copy serve every module.  Offsets are byte offsets
+//! The native path takes a story only when both fields pass `chars::text_ok`, or fold (see
+//! normalize.rs) to text that does: on such text `safe_lower` is `chars::lower_str`,
+//! byte-aligned with the text, so one `&str` and its lowercase copy serve every module.  Offsets are byte offsets
 //! internally; evidence is handed to Python with CHARACTER offsets.
 
 use std::cell::{Cell, OnceCell};
@@ -19,6 +19,7 @@ use crate::amounts::{is_bare_price, Amounts};
 use crate::chars;
 use crate::events::{word_starts, Events, Lits, Role};
 use crate::names::Names;
+use crate::normalize::{self, NormText};
 use crate::parties::{PartiesData, Slots};
 use crate::rounds::Rounds;
 use crate::rx::Rx;
@@ -56,6 +57,9 @@ struct View<'a> {
     name: Field,
     text: &'a str,
     low: &'a str,
+    /// `_FieldView.norm`: the original text and its map when `text` is its fold (None:
+    /// `text` is the original, evidence maps one to one).
+    norm: Option<(&'a str, &'a NormText)>,
     bits: Cell<Option<u128>>,
     watch_hits: OnceCell<Vec<WatchHit>>,
     slots: OnceCell<Slots<'a>>,
@@ -131,11 +135,12 @@ fn str_set(obj: &PyAny) -> PyResult<HashSet<String>> {
 }
 
 impl<'a> View<'a> {
-    fn new(name: Field, text: &'a str, low: &'a str) -> View<'a> {
+    fn new(name: Field, text: &'a str, low: &'a str, norm: Option<(&'a str, &'a NormText)>) -> View<'a> {
         View {
             name,
             text,
             low,
+            norm,
             bits: Cell::new(None),
             watch_hits: OnceCell::new(),
             slots: OnceCell::new(),
@@ -186,6 +191,13 @@ impl Engine {
 
     /// `_FieldView.evidence`: an `Evidence` with character offsets and the quoted span.
     fn evidence(&self, py: Python, v: &View, signal: &str, start: usize, end: usize) -> PyResult<PyObject> {
+        if let Some((original, norm)) = v.norm {
+            // norm.span(start, end), quoting the original
+            let (a, b) = norm.span(original.len(), start, end);
+            let quote = original.get(a..b).ok_or_else(|| err(format!("evidence span {a}..{b} off the text")))?;
+            let ca = char_offset(original, a);
+            return self.make_evidence.call1(py, (signal, v.name.as_str(), ca, ca + char_len(quote), quote));
+        }
         let a = char_offset(v.text, start);
         let b = a + char_len(&v.text[start..end]);
         self.make_evidence.call1(py, (signal, v.name.as_str(), a, b, &v.text[start..end]))
@@ -959,12 +971,16 @@ impl Engine {
         )
     }
 
-    /// `Matcher.classify` on two accepted texts.
-    fn run(&self, py: Python, title_text: &str, summary_text: &str) -> PyResult<PyObject> {
+    /// `Matcher.classify` on two texts, each accepted (`chars::text_ok`, norm None) or
+    /// folded to an accepted text (norm: its fold of the original).
+    fn run(&self, py: Python, title_orig: &str, title_norm: Option<&NormText>, summary_orig: &str,
+           summary_norm: Option<&NormText>) -> PyResult<PyObject> {
+        let title_text = title_norm.map_or(title_orig, |n| n.text.as_str());
+        let summary_text = summary_norm.map_or(summary_orig, |n| n.text.as_str());
         let tlow = chars::lower_str(title_text);
         let slow = chars::lower_str(summary_text);
-        let title = View::new(Field::Title, title_text, &tlow);
-        let summary = View::new(Field::Summary, summary_text, &slow);
+        let title = View::new(Field::Title, title_text, &tlow, title_norm.map(|n| (title_orig, n)));
+        let summary = View::new(Field::Summary, summary_text, &slow, summary_norm.map(|n| (summary_orig, n)));
         self.run_views(py, &title, &summary)
     }
 
@@ -1083,13 +1099,18 @@ impl Engine {
 
     /// `Matcher.classify(Story(title=title, summary=summary))`, or None when a field holds a
     /// character the native path does not take (the caller then uses the Python matcher).
-    /// (A str holding a lone surrogate is not UTF-8: it is handed back too.)
+    /// (A str holding a lone surrogate is not UTF-8: it is handed back too.)  A field with
+    /// characters the char table refuses is folded first (normalize.rs), as `_FieldView`
+    /// normalises it; only characters without a fold in the table are handed back.
     fn classify(&self, py: Python, title: &PyString, summary: &PyString) -> PyResult<Option<PyObject>> {
         let (Ok(title), Ok(summary)) = (title.to_str(), summary.to_str()) else { return Ok(None) };
-        if !chars::text_ok(title) || !chars::text_ok(summary) {
-            return Ok(None);
-        }
-        self.run(py, title, summary).map(Some)
+        let tn = if chars::text_ok(title) { None } else {
+            match normalize::fold(title) { Some(n) => Some(n), None => return Ok(None) }
+        };
+        let sn = if chars::text_ok(summary) { None } else {
+            match normalize::fold(summary) { Some(n) => Some(n), None => return Ok(None) }
+        };
+        self.run(py, title, tn.as_ref(), summary, sn.as_ref()).map(Some)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod chars;
 pub mod classify;
 pub mod events;
 pub mod names;
+pub mod normalize;
 pub mod parties;
 pub mod rx;
 pub mod text;
@@ -49,5 +50,6 @@ fn _native(py: Python, m: &PyModule) -> PyResult<()> {
     watchlist::register(m)?;
     names::register(m)?;
     parties::register(m)?;
+    normalize::register(m)?;
     Ok(())
 }
