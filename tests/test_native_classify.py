@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import json
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -24,57 +21,17 @@ from bot.matcher.events import find_hits
 from bot.matcher.tokens import has_money_char, word_bits
 from bot.matcher.watchlist import default_watchlist_path, load_watchlist, parse_watchlist
 from bot.types import Amount, Story
+from tests.native_corpus import stories
 
 _native = native.load()
 if _native is None:
     pytest.skip("bot.matcher._native is not built (scripts/build_native.sh)", allow_module_level=True)
 
 classify = importlib.import_module("bot.matcher.classify")  # the package re-exports a function by that name
-_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _corpus_dir() -> Path | None:
-    """The shared corpus: ``../shared/corpus`` next to the repository (or next to the main
-    checkout when this is a git worktree)."""
-    cands = [_ROOT.parent / "shared" / "corpus"]
-    try:
-        common = subprocess.run(["git", "-C", str(_ROOT), "rev-parse", "--git-common-dir"],
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-        if common:
-            cands.append((_ROOT / common).resolve().parent.parent / "shared" / "corpus")
-    except (OSError, subprocess.SubprocessError):
-        pass
-    for c in cands:
-        if c.is_dir():
-            return c
-    return None
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    out = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                out.append(json.loads(line))
-    return out
 
 
 def _stories(corpus: bool) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    if not corpus:
-        for p in sorted((_ROOT / "bench" / "data").glob("written_*.jsonl")):
-            out += [(r.get("title", ""), r.get("summary", "")) for r in _read_jsonl(p)]
-        return out
-    d = _corpus_dir()
-    if d is None:
-        return out
-    if (d / "dev.jsonl").is_file():
-        out += [(r.get("title", ""), r.get("summary", "")) for r in _read_jsonl(d / "dev.jsonl")]
-    for p in sorted((d / "clusters").glob("*.jsonl")) if (d / "clusters").is_dir() else []:
-        out += [(r["title"], r.get("summary", "")) for r in _read_jsonl(p)
-                if isinstance(r, dict) and isinstance(r.get("title"), str)]
-    return out
+    return list(stories(corpus))
 
 
 _INSERTS = ("’", "é", "€", "—")

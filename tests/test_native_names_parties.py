@@ -8,9 +8,7 @@ Only texts the native path takes (``_native.text_ok``) are compared.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -23,9 +21,7 @@ if _native is None:
 from bot.matcher import default_matcher, names  # noqa: E402
 from bot.matcher.classify import _merge_watch_runs  # noqa: E402
 from bot.matcher.parties import Slots, may_name_investors  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_CANDIDATES = [ROOT.parent / "shared", ROOT.parent.parent / "shared"]
+from tests.native_corpus import corpus_note, field_texts  # noqa: E402
 
 WRITTEN = [
     "Backed by Sequoia and Andreessen Horowitz, Acme raises $20M Series B",
@@ -61,34 +57,9 @@ WRITTEN = [
 INSERTS = "’é€—"
 
 
-def _texts_of(path: Path) -> list[str]:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        rec = json.loads(line)
-        for key in ("title", "summary"):
-            v = rec.get(key)
-            if isinstance(v, str) and v:
-                out.append(v)
-    return out
-
-
 def _base_texts() -> tuple[list[str], str]:
-    texts = list(WRITTEN)
-    for p in sorted((ROOT / "bench" / "data").glob("written_*.jsonl")):
-        texts += _texts_of(p)
-    note = "shared corpus absent"
-    for shared in SHARED_CANDIDATES:
-        corpus = shared / "corpus"
-        if (corpus / "dev.jsonl").exists():
-            texts += _texts_of(corpus / "dev.jsonl")
-            for p in sorted((corpus / "clusters").glob("*.jsonl")):
-                texts += _texts_of(p)
-            note = f"shared corpus at {corpus}"
-            break
-    return list(dict.fromkeys(texts)), note
+    texts = WRITTEN + field_texts(False) + field_texts(True)
+    return list(dict.fromkeys(texts)), corpus_note()
 
 
 def _variants(t: str) -> list[str]:

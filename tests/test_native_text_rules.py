@@ -10,24 +10,20 @@ path takes (``_native.text_ok``) are compared; every comparison must agree.
 from __future__ import annotations
 
 import importlib
-import json
 import random
-from pathlib import Path
 
 import pytest
 
 from bot.matcher import ai, amounts, default_matcher, native, rounds, tokens
 from bot.matcher.watchlist import parse_watchlist
+from tests.native_corpus import field_texts, shared_corpus
 
 _native = native.load()
 if _native is None:
     pytest.skip("bot.matcher._native is not built (scripts/build_native.sh)", allow_module_level=True)
 
 classify = importlib.import_module("bot.matcher.classify")
-ROOT = Path(__file__).resolve().parents[1]
-# ../shared/corpus next to the main checkout (a worktree sits one level deeper: /work/wt/<name>)
-SHARED = next((p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent)
-               if (p / "shared" / "corpus").is_dir()), ROOT.parent / "shared" / "corpus")
+SHARED = shared_corpus()
 
 _OWN = [
     "Acme raises $30M Series B led by Sequoia Capital; US$48.5M, €105M and ₹500 crore",
@@ -62,31 +58,8 @@ _OWN = [
 ]
 
 
-def _load_jsonl(path: Path) -> list[str]:
-    out: list[str] = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            rec = json.loads(line)
-            for key in ("title", "summary"):
-                v = rec.get(key)
-                if isinstance(v, str) and v:
-                    out.append(v)
-    return out
-
-
 def _base_texts() -> list[str]:
-    texts = list(_OWN)
-    for p in sorted((ROOT / "bench" / "data").glob("written_*.jsonl")):
-        texts += _load_jsonl(p)
-    if SHARED.is_dir():
-        if (SHARED / "dev.jsonl").exists():
-            texts += _load_jsonl(SHARED / "dev.jsonl")
-        for p in sorted((SHARED / "clusters").glob("*.jsonl")):
-            texts += _load_jsonl(p)
-    return texts
+    return list(_OWN) + field_texts(False) + field_texts(True)
 
 
 def _variants(t: str, rng: random.Random) -> list[str]:
@@ -131,8 +104,8 @@ def _report(name: str, n: int, bad: list[object]) -> None:
 
 
 def test_corpus_present_or_skipped_reason() -> None:
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} absent: only bench/data and own sentences are compared")
+    if SHARED is None:
+        pytest.skip("../shared/corpus absent: only bench/data and own sentences are compared")
 
 
 def test_tokens() -> None:
