@@ -12,7 +12,7 @@ use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyFrozenSet, PyString, PyTuple};
+use pyo3::types::{PyFrozenSet, PyString};
 
 use crate::ai::Ai;
 use crate::amounts::{is_bare_price, Amounts};
@@ -20,10 +20,11 @@ use crate::chars;
 use crate::events::{word_starts, Events, Lits, Role};
 use crate::names::Names;
 use crate::parties::{PartiesData, Slots};
+use crate::pyout::{self, vcall, Consts};
 use crate::rounds::Rounds;
 use crate::rx::Rx;
 use crate::text::{back_chars, char_len, char_offset, fwd_chars};
-use crate::tokens::{has_money_char, word_bits};
+use crate::tokens::{has_money_char, word_bits, Vocab};
 use crate::types::{AmountHit, Field, Hit, Run, WatchHit};
 use crate::watchlist::Watch;
 
@@ -86,7 +87,7 @@ pub struct Engine {
     watch: Watch,
     names: Names,
     parties: PartiesData,
-    vocab: HashMap<String, u128>,
+    vocab: Vocab,
     money_bit: u128,
     ai_bit: u128,
     ai_first_bit: u128,
@@ -108,8 +109,6 @@ pub struct Engine {
     strategic_rule: Vec<bool>,
     /// Per rule: `_STRENGTH[rule.strength]`.
     strength_value: Vec<f64>,
-    /// `_EVENT_BIT` by event index; the event names in EVENT_TYPES order.
-    event_names: Vec<String>,
     funding_bit: u32,
     partnership_bit: u32,
     acquisition_idx: usize,
@@ -119,6 +118,7 @@ pub struct Engine {
     make_match: PyObject,
     make_evidence: PyObject,
     make_amount: PyObject,
+    consts: Consts,
 }
 
 fn err(msg: String) -> PyErr {
@@ -185,10 +185,11 @@ impl Engine {
     }
 
     /// `_FieldView.evidence`: an `Evidence` with character offsets and the quoted span.
-    fn evidence(&self, py: Python, v: &View, signal: &str, start: usize, end: usize) -> PyResult<PyObject> {
+    fn evidence(&self, py: Python, v: &View, signal: &PyObject, start: usize, end: usize) -> PyResult<PyObject> {
         let a = char_offset(v.text, start);
         let b = a + char_len(&v.text[start..end]);
-        self.make_evidence.call1(py, (signal, v.name.as_str(), a, b, &v.text[start..end]))
+        let (a, b, quote) = (a.into_py(py), b.into_py(py), PyString::new(py, &v.text[start..end]).into_py(py));
+        vcall(py, &self.make_evidence, &[signal, self.consts.field(v.name), &a, &b, &quote])
     }
 
     // ---- runs -----------------------------------------------------------------------------
@@ -432,6 +433,8 @@ impl Engine {
         for r in &ev.rules {
             strength_value.push(*strength.get(&r.strength).ok_or_else(|| err(format!("no strength {}", r.strength)))?);
         }
+        let signals: Vec<&str> = ev.rules.iter().map(|r| r.signal.as_str()).collect();
+        let consts = Consts::new(py, &signals, &event_names)?;
         Ok(Engine {
             generic_deal: ev.rules.iter().map(|r| generic.contains(&r.signal)).collect(),
             deal_money: ev.rules.iter().map(|r| deal_money.contains(&r.signal)).collect(),
@@ -443,7 +446,7 @@ impl Engine {
             watch: Watch::from_py(matcher.getattr("watchlist")?)?,
             names: Names::load(py)?,
             parties: PartiesData::load(py)?,
-            vocab: matcher.getattr("_vocab")?.extract()?,
+            vocab: Vocab::new(&matcher.getattr("_vocab")?.extract()?),
             money_bit: cm.getattr("_MONEY_BIT")?.extract()?,
             ai_bit: cm.getattr("_AI_BIT")?.extract()?,
             ai_first_bit: cm.getattr("_AI_FIRST_BIT")?.extract()?,
@@ -461,7 +464,7 @@ impl Engine {
             pair_anaphor: rx("_PAIR_ANAPHOR")?,
             funding_bit: 1 << funding_idx,
             partnership_bit: 1 << partnership_idx,
-            event_names,
+
             acquisition_idx,
             funding_idx,
             partnership_idx,
@@ -470,6 +473,7 @@ impl Engine {
             make_match,
             make_evidence,
             make_amount,
+            consts,
         })
     }
 
@@ -490,7 +494,7 @@ impl Engine {
             if !v.text.is_empty() && (self.bits(v) & self.ai_bit != 0 || self.ai.ai_phrase_low(v.text, v.low)) {
                 if let Some((a, b)) = self.ai.ai_keyword_low(v.text, v.low) {
                     signals.push("ai:keyword".into());
-                    evidence.push(self.evidence(py, v, "ai:keyword", a, b)?);
+                    evidence.push(self.evidence(py, v, &self.consts.ai_keyword, a, b)?);
                     return Ok(true);
                 }
             }
@@ -502,7 +506,7 @@ impl Engine {
             for h in self.watch_hits(v) {
                 if self.watch.entry_ai_first(h.entry) {
                     signals.push(format!("ai:watchlist:{}", self.watch.entry_kind(h.entry)));
-                    evidence.push(self.evidence(py, v, "ai:watchlist", h.start, h.end)?);
+                    evidence.push(self.evidence(py, v, &self.consts.ai_watchlist, h.start, h.end)?);
                     return Ok(true);
                 }
             }
@@ -914,8 +918,9 @@ impl Engine {
         let Some((_, in_summary, a)) = best else { return Ok(None) };
         let v = if in_summary { summary } else { title };
         signals.push("amount".into());
-        evidence.push(self.evidence(py, v, "amount", a.start, a.end)?);
-        Ok(Some(self.make_amount.call1(py, (a.value, a.currency.as_str()))?))
+        evidence.push(self.evidence(py, v, &self.consts.amount, a.start, a.end)?);
+        let (value, currency) = (a.value.into_py(py), PyString::new(py, &a.currency).into_py(py));
+        Ok(Some(vcall(py, &self.make_amount, &[&value, &currency])?))
     }
 
     /// `Matcher._round`.
@@ -929,7 +934,7 @@ impl Engine {
         for (v, starts) in [(title, Some(title_starts)), (summary, None)] {
             if let Some((label, a, b)) = self.rounds.find_round(v.text, v.low, starts) {
                 signals.push("round".into());
-                evidence.push(self.evidence(py, v, "round", a, b)?);
+                evidence.push(self.evidence(py, v, &self.consts.round, a, b)?);
                 return Ok(Some(label));
             }
         }
@@ -940,23 +945,11 @@ impl Engine {
         Ok(None)
     }
 
-    fn events_tuple<'p>(&self, py: Python<'p>, bits: u32) -> &'p PyTuple {
-        let names: Vec<&str> = self
-            .event_names
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| bits & (1 << i) != 0)
-            .map(|(_, e)| e.as_str())
-            .collect();
-        PyTuple::new(py, names)
-    }
-
     fn empty_match(&self, py: Python, ai: bool, evidence: Vec<PyObject>, signals: Vec<String>) -> PyResult<PyObject> {
-        let empty = PyTuple::empty(py);
-        self.make_match.call1(
-            py,
-            (ai, empty, empty, py.None(), py.None(), 0.0f64, PyTuple::new(py, evidence), PyTuple::new(py, signals)),
-        )
+        let none = py.None();
+        let (ai, empty) = (ai.into_py(py), self.consts.events(0));
+        let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &signals));
+        vcall(py, &self.make_match, &[&ai, empty, empty, &none, &none, self.consts.zero(), &evidence, &signals])
     }
 
     /// `Matcher.classify` on two accepted texts.
@@ -994,7 +987,7 @@ impl Engine {
             found |= 1 << rule.event_idx;
             miss *= 1.0 - self.strength_value[h.rule];
             let v = self.view_of(h, title, summary);
-            evidence.push(self.evidence(py, v, &rule.signal, h.start, h.end)?);
+            evidence.push(self.evidence(py, v, &self.consts.rule_signal[h.rule], h.start, h.end)?);
         }
         let strategic = self.strategic(&kept, &parties);
         if strategic {
@@ -1054,19 +1047,18 @@ impl Engine {
         let confidence = (1.0 - miss) * if ai { 1.0 } else { 0.9 };
         let confidence = if 0.99 < confidence { 0.99 } else { confidence };
         let parties_out = ordered(py, &parties);
-        self.make_match.call1(
-            py,
-            (
-                ai,
-                self.events_tuple(py, events),
-                PyTuple::new(py, parties_out),
-                amount.unwrap_or_else(|| py.None()),
-                rnd,
-                confidence,
-                PyTuple::new(py, evidence),
-                PyTuple::new(py, dedup(signals)),
-            ),
-        )
+        let none = py.None();
+        let ai = ai.into_py(py);
+        let parties_out = pyout::str_tuple(py, &parties_out);
+        let amount = amount.unwrap_or_else(|| py.None());
+        let rnd = match rnd {
+            Some(r) => PyString::new(py, &r).into_py(py),
+            None => none,
+        };
+        let confidence = confidence.into_py(py);
+        let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &dedup(signals)));
+        vcall(py, &self.make_match,
+              &[&ai, self.consts.events(events), &parties_out, &amount, &rnd, &confidence, &evidence, &signals])
     }
 }
 

@@ -13,6 +13,7 @@ pub mod classify;
 pub mod events;
 pub mod names;
 pub mod parties;
+pub mod pyout;
 pub mod rx;
 pub mod text;
 pub mod types;

@@ -26,29 +26,38 @@ fn is_strip(c: char) -> bool {
     }
 }
 
-/// A token separator: Python `str.split()` whitespace, or "-" / "/" (which `_word_text`
-/// turns into spaces first).
-#[inline]
-fn is_sep(c: char) -> bool {
-    c == '-' || c == '/' || chars::is_space(c)
-}
-
 /// Call `f` with each token of `low` stripped of `_STRIP` at both ends, non-empty ones only:
 /// `_EDGE.sub("", low.replace("-", " ").replace("/", " ")).split()`.
 ///
 /// (`_EDGE` deletes exactly the `_STRIP` runs touching a token's start or end, i.e.
 /// `str.strip(_STRIP)` per token; a token of punctuation only disappears.)
+///
+/// A byte scan: ASCII bytes are classified directly; only a multibyte character (whose lead
+/// byte is >= 0xC0) is decoded, to ask whether it is whitespace.
 #[inline]
 fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+    let b = low.as_bytes();
+    let n = b.len();
     let mut start: Option<usize> = None;
-    for (i, c) in low.char_indices() {
-        if is_sep(c) {
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        let (sep, len) = if c < 0x80 {
+            (matches!(c, b'-' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f), 1)
+        } else {
+            match low[i..].chars().next() {
+                Some(ch) => (chars::is_space(ch), ch.len_utf8()),
+                None => (false, 1),
+            }
+        };
+        if sep {
             if let Some(s) = start.take() {
                 emit(&low[s..i], &mut f);
             }
         } else if start.is_none() {
             start = Some(i);
         }
+        i += len;
     }
     if let Some(s) = start {
         emit(&low[s..], &mut f);
@@ -57,20 +66,125 @@ fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
 
 #[inline]
 fn emit<'a>(tok: &'a str, f: &mut impl FnMut(&'a str)) {
-    let t = tok.trim_matches(is_strip);
+    let t = strip_edges(tok);
     if !t.is_empty() {
         f(t);
+    }
+}
+
+/// `tok.strip(_STRIP)`, with byte tests for the ASCII members.
+#[inline]
+fn strip_edges(tok: &str) -> &str {
+    let b = tok.as_bytes();
+    let (mut a, mut z) = (0, b.len());
+    while a < z {
+        let c = b[a];
+        if c < 0x80 {
+            if !is_strip(c as char) {
+                break;
+            }
+            a += 1;
+        } else {
+            match tok[a..z].chars().next() {
+                Some(ch) if is_strip(ch) => a += ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    while a < z {
+        let c = b[z - 1];
+        if c < 0x80 {
+            if !is_strip(c as char) {
+                break;
+            }
+            z -= 1;
+        } else {
+            match tok[a..z].chars().next_back() {
+                Some(ch) if is_strip(ch) => z -= ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    &tok[a..z]
+}
+
+/// A word -> bits table for `word_bits` (e.g. `Matcher._vocab`): open addressing on a
+/// multiplicative hash of the word's bytes, probed without allocating; most tokens of a
+/// story are not in it, and are rejected by their length or the first probe.
+pub struct Vocab {
+    /// (hash, key offset in `keys`, key length, bits); `len == u32::MAX` marks a free slot.
+    slots: Vec<(u64, u32, u32, u128)>,
+    keys: Vec<u8>,
+    mask: usize,
+    max_len: usize,
+}
+
+#[inline]
+fn word_hash(w: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (w.len() as u64).wrapping_mul(K);
+    let mut chunks = w.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h ^ x).wrapping_mul(K).rotate_left(29);
+    }
+    let r = chunks.remainder();
+    if !r.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..r.len()].copy_from_slice(r);
+        h = (h ^ u64::from_le_bytes(buf)).wrapping_mul(K).rotate_left(29);
+    }
+    h ^ (h >> 32)
+}
+
+impl Vocab {
+    pub fn new(table: &HashMap<String, u128>) -> Vocab {
+        let size = (table.len() * 4).max(16).next_power_of_two();
+        let mut v = Vocab { slots: vec![(0, 0, u32::MAX, 0); size], keys: Vec::new(), mask: size - 1, max_len: 0 };
+        for (w, &bits) in table {
+            let k = w.as_bytes();
+            let h = word_hash(k);
+            let mut i = h as usize & v.mask;
+            while v.slots[i].2 != u32::MAX {
+                i = (i + 1) & v.mask;
+            }
+            v.slots[i] = (h, v.keys.len() as u32, k.len() as u32, bits);
+            v.keys.extend_from_slice(k);
+            v.max_len = v.max_len.max(k.len());
+        }
+        v
+    }
+
+    /// `table.get(w)`.
+    #[inline]
+    pub fn get(&self, w: &str) -> Option<u128> {
+        let k = w.as_bytes();
+        if k.len() > self.max_len {
+            return None;
+        }
+        let h = word_hash(k);
+        let mut i = h as usize & self.mask;
+        loop {
+            let (sh, off, len, bits) = self.slots[i];
+            if len == u32::MAX {
+                return None;
+            }
+            if sh == h && len as usize == k.len() && &self.keys[off as usize..off as usize + k.len()] == k {
+                return Some(bits);
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 }
 
 /// Ports tokens.word_bits(low, table): the OR of `table[w]` over the field's tokens found in
 /// `table` (a table built by `with_possessives`, e.g. `Matcher._vocab`: tokens keep their
 /// trailing "'s", which the table maps to the word's value).
-pub fn word_bits(low: &str, table: &HashMap<String, u128>) -> u128 {
+pub fn word_bits(low: &str, table: &Vocab) -> u128 {
     let mut bits = 0u128;
     for_each_token(low, |w| {
         if let Some(v) = table.get(w) {
-            bits |= *v;
+            bits |= v;
         }
     });
     bits
@@ -183,14 +297,14 @@ use pyo3::prelude::*;
 /// Test hook: tokens.py's functions on a vocabulary table (e.g. `Matcher._vocab`).
 #[pyclass(unsendable)]
 struct TokensProbe {
-    table: HashMap<String, u128>,
+    table: Vocab,
 }
 
 #[pymethods]
 impl TokensProbe {
     #[new]
     fn new(table: HashMap<String, u128>) -> Self {
-        TokensProbe { table }
+        TokensProbe { table: Vocab::new(&table) }
     }
     fn word_bits(&self, low: &str) -> u128 {
         word_bits(low, &self.table)
@@ -224,8 +338,10 @@ mod tests {
         t.insert("ai".to_string(), 1u128);
         t.insert("deal's".to_string(), 2u128);
         t.insert("x.y".to_string(), 4u128);
+        let t = Vocab::new(&t);
         assert_eq!(word_bits("(ai) the-deal's \"x.y\"", &t), 7);
         assert_eq!(word_bits("aix deal x.y.z", &t), 0);
+        assert_eq!(word_bits("“ai…” — «deal's»", &t), 3);
         assert_eq!(words_of_lower("a-b/c d's (e)... ''"), vec!["a", "b", "c", "d", "e"]);
     }
 
