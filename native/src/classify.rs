@@ -446,7 +446,7 @@ impl Engine {
             watch: Watch::from_py(matcher.getattr("watchlist")?)?,
             names: Names::load(py)?,
             parties: PartiesData::load(py)?,
-            vocab: Vocab::new(&matcher.getattr("_vocab")?.extract()?),
+            vocab: Vocab::new(&matcher.getattr("_vocab")?.extract()?).map_err(err)?,
             money_bit: cm.getattr("_MONEY_BIT")?.extract()?,
             ai_bit: cm.getattr("_AI_BIT")?.extract()?,
             ai_first_bit: cm.getattr("_AI_FIRST_BIT")?.extract()?,

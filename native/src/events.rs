@@ -64,9 +64,90 @@ impl Lits {
     #[inline]
     pub fn at(&self, low: &[u8], i: usize) -> bool {
         match low.get(i) {
-            Some(&f) => self.buckets[f as usize].iter().any(|l| low[i..].starts_with(l)),
+            Some(&f) => self.buckets[f as usize].iter().any(|l| prefix_at(low, i, l)),
             None => false,
         }
+    }
+}
+
+/// Does `lit` occur at byte `i` of `low`?  (A byte loop: literals are a few bytes long, and
+/// a call to memcmp per literal cost more than the comparison.)
+#[inline]
+fn prefix_at(low: &[u8], i: usize, lit: &[u8]) -> bool {
+    match low.get(i..i + lit.len()) {
+        Some(w) => w.iter().zip(lit).all(|(a, b)| a == b),
+        None => false,
+    }
+}
+
+/// Every rule's start literals, indexed by their first two bytes, so that one pass over a
+/// field's word starts finds where each rule may match (instead of asking each rule's
+/// `Lits` at every word start).
+struct StartIndex {
+    /// `(first byte - b'a') * 256 + second byte` -> 1 + index into `groups` (0: none).
+    table: Vec<u16>,
+    /// (rule index, literal) pairs sharing a two-byte prefix.
+    groups: Vec<Vec<(u16, Box<[u8]>)>>,
+    /// Literals of one byte, or not starting with a-z, by rule (asked at every start).
+    odd: Vec<(u16, Box<[u8]>)>,
+}
+
+impl StartIndex {
+    fn new(lits: &[(usize, Vec<String>)]) -> StartIndex {
+        let mut ix = StartIndex { table: vec![0; 26 * 256], groups: Vec::new(), odd: Vec::new() };
+        for (rule, ls) in lits {
+            for l in ls {
+                let b = l.as_bytes();
+                if b.len() < 2 || !b[0].is_ascii_lowercase() {
+                    ix.odd.push((*rule as u16, b.into()));
+                    continue;
+                }
+                let k = (b[0] - b'a') as usize * 256 + b[1] as usize;
+                if ix.table[k] == 0 {
+                    ix.groups.push(Vec::new());
+                    ix.table[k] = ix.groups.len() as u16;
+                }
+                ix.groups[ix.table[k] as usize - 1].push((*rule as u16, b.into()));
+            }
+        }
+        ix
+    }
+
+    /// (rule, word start) for every word start of `low` where one of the rule's literals
+    /// begins, sorted by rule then offset (each pair once).
+    fn candidates(&self, low: &str) -> Vec<(u16, usize)> {
+        let b = low.as_bytes();
+        let mut out: Vec<(u16, usize)> = Vec::new();
+        let mut prev_letter = false;
+        for (i, &c) in b.iter().enumerate() {
+            let letter = c.is_ascii_lowercase();
+            if letter && !prev_letter {
+                let mark = out.len();
+                let add = |rule: u16, out: &mut Vec<(u16, usize)>| {
+                    if !out[mark..].iter().any(|&(r, _)| r == rule) {
+                        out.push((rule, i));
+                    }
+                };
+                if let Some(&c2) = b.get(i + 1) {
+                    let g = self.table[(c - b'a') as usize * 256 + c2 as usize];
+                    if g != 0 {
+                        for (rule, lit) in &self.groups[g as usize - 1] {
+                            if prefix_at(b, i, lit) {
+                                add(*rule, &mut out);
+                            }
+                        }
+                    }
+                }
+                for (rule, lit) in &self.odd {
+                    if prefix_at(b, i, lit) {
+                        add(*rule, &mut out);
+                    }
+                }
+            }
+            prev_letter = letter;
+        }
+        out.sort_by_key(|&(r, _)| r); // stable: offsets stay in order within a rule
+        out
     }
 }
 
@@ -112,7 +193,8 @@ pub struct Rule {
     pub min_parties: usize,
     pub money: bool,
     need: u128,
-    starts: Option<Lits>,
+    /// The rule's `_STARTS` literals (None: the rule is searched for everywhere).
+    start_list: Option<Vec<String>>,
     pre: Option<Pre>,
 }
 
@@ -127,6 +209,7 @@ pub struct Events {
     background_before: Rx,
     background_lits: Rx,
     amount_next: Rx,
+    start_index: StartIndex,
 }
 
 fn get_u128(m: &PyAny, name: &str) -> PyResult<u128> {
@@ -152,7 +235,7 @@ impl Events {
             let strength: String = r.getattr("strength")?.extract()?;
             let role_name: String = r.getattr("role")?.extract()?;
             let lits = match starts.get_item(signal.as_str()) {
-                Some(t) => Some(Lits::new(&t.extract::<Vec<String>>()?)),
+                Some(t) => Some(t.extract::<Vec<String>>()?),
                 None => None,
             };
             let pre = match pres.get_item(signal.as_str()) {
@@ -178,10 +261,18 @@ impl Events {
                 min_parties: r.getattr("min_parties")?.extract()?,
                 money: r.getattr("money")?.extract()?,
                 need: needs.get(i).copied().unwrap_or(0),
-                starts: lits,
+                start_list: lits,
                 pre,
                 signal,
             });
+        }
+        let start_lits: Vec<(usize, Vec<String>)> = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r): (usize, &Rule)| r.start_list.clone().map(|l| (i, l)))
+            .collect();
+        if rules.len() > u16::MAX as usize {
+            return Err(pyo3::exceptions::PyValueError::new_err("too many event rules"));
         }
         let gwb: &PyDict = m.getattr("GATE_WORD_BITS")?.downcast()?;
         let mut gate_word_bits = Vec::new();
@@ -198,6 +289,7 @@ impl Events {
             background_before: Rx::from_py(m.getattr("BACKGROUND_BEFORE")?)?,
             background_lits: Rx::from_py(m.getattr("_BACKGROUND_LITS_RX")?)?,
             amount_next: Rx::from_py(m.getattr("_AMOUNT_NEXT")?)?,
+            start_index: StartIndex::new(&start_lits),
         })
     }
 
@@ -232,8 +324,8 @@ impl Events {
         let mask = bits & if title { self.gate_bits_mask } else { self.summary_mask };
         let mut hits = Vec::new();
         let mut padded: Option<String> = None;
-        let mut starts: Option<Vec<usize>> = None;
-        let lowb = low.as_bytes();
+        let mut cands: Option<Vec<(u16, usize)>> = None;
+        let mut cursor = 0;
         for (ri, rule) in self.rules.iter().enumerate() {
             if !(title || rule.summary) || (!money && rule.money) || mask & rule.need != rule.need {
                 continue;
@@ -257,15 +349,22 @@ impl Events {
                     }
                 }
             }
-            let found: Vec<(usize, usize)> = match &rule.starts {
+            let found: Vec<(usize, usize)> = match &rule.start_list {
                 None => rule.rx.find_iter(text, pos, text.len()).iter().map(|c| c.span()).collect(),
-                Some(lits) => {
-                    // Try the rule only at its word starts, keeping finditer's non-overlap.
-                    let ws = starts.get_or_insert_with(|| word_starts(low));
+                Some(_) => {
+                    // Try the rule only at the word starts holding one of its literals,
+                    // keeping finditer's non-overlap.
+                    let cs = cands.get_or_insert_with(|| self.start_index.candidates(low));
+                    let ri16 = ri as u16;
+                    while cursor < cs.len() && cs[cursor].0 < ri16 {
+                        cursor += 1;
+                    }
                     let mut out = Vec::new();
                     let mut end = 0;
-                    for &p in ws.iter() {
-                        if p < end || !lits.at(lowb, p) {
+                    while cursor < cs.len() && cs[cursor].0 == ri16 {
+                        let p = cs[cursor].1;
+                        cursor += 1;
+                        if p < end {
                             continue;
                         }
                         if let Some(c) = rule.rx.match_at(text, p) {

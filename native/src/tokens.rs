@@ -34,8 +34,71 @@ fn is_strip(c: char) -> bool {
 ///
 /// A byte scan: ASCII bytes are classified directly; only a multibyte character (whose lead
 /// byte is >= 0xC0) is decoded, to ask whether it is whitespace.
+/// Byte classes of ASCII text for `for_each_token`: a token byte, a separator (Python
+/// `str.split()` whitespace, "-", "/"), or a `_STRIP` character.
+const WORD: u8 = 0;
+const SEP: u8 = 1;
+const STRIP_B: u8 = 2;
+static ASCII_CLASS: [u8; 128] = {
+    let mut t = [WORD; 128];
+    let seps = b"-/ \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = SEP;
+        i += 1;
+    }
+    let strips = b".,;:!?()[]{}\"'*";
+    let mut i = 0;
+    while i < strips.len() {
+        t[strips[i] as usize] = STRIP_B;
+        i += 1;
+    }
+    t
+};
+
 #[inline]
-fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+fn for_each_token<'a>(low: &'a str, f: impl FnMut(&'a str)) {
+    if low.is_ascii() {
+        for_each_token_ascii(low, f)
+    } else {
+        for_each_token_any(low, f)
+    }
+}
+
+/// `for_each_token` on ASCII text: one table lookup per byte.
+#[inline]
+fn for_each_token_ascii<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+    let b = low.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    loop {
+        while i < n && ASCII_CLASS[b[i] as usize] == SEP {
+            i += 1;
+        }
+        if i == n {
+            return;
+        }
+        let mut start = i;
+        while i < n && ASCII_CLASS[b[i] as usize] != SEP {
+            i += 1;
+        }
+        let mut end = i;
+        while start < end && ASCII_CLASS[b[start] as usize] == STRIP_B {
+            start += 1;
+        }
+        while start < end && ASCII_CLASS[b[end - 1] as usize] == STRIP_B {
+            end -= 1;
+        }
+        if start < end {
+            f(&low[start..end]);
+        }
+    }
+}
+
+/// `for_each_token` on any text: ASCII bytes are classified directly; only a multibyte
+/// character is decoded, to ask whether it is whitespace.
+#[inline]
+fn for_each_token_any<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
     let b = low.as_bytes();
     let n = b.len();
     let mut start: Option<usize> = None;
@@ -109,11 +172,14 @@ fn strip_edges(tok: &str) -> &str {
 }
 
 /// A word -> bits table for `word_bits` (e.g. `Matcher._vocab`): open addressing on a
-/// multiplicative hash of the word's bytes, probed without allocating; most tokens of a
-/// story are not in it, and are rejected by their length or the first probe.
+/// multiplicative hash of the word's bytes, probed without allocating.  Most tokens of a
+/// story are not in it: the probe reads only `slots` (4 bytes a slot, a few KB, cache
+/// resident), whose 16-bit hash tags reject nearly every absent word before a key is read.
 pub struct Vocab {
-    /// (hash, key offset in `keys`, key length, bits); `len == u32::MAX` marks a free slot.
-    slots: Vec<(u64, u32, u32, u128)>,
+    /// `tag << 16 | (entry index + 1)`; 0 marks a free slot.
+    slots: Vec<u32>,
+    /// (key offset in `keys`, key length, bits).
+    entries: Vec<(u32, u32, u128)>,
     keys: Vec<u8>,
     mask: usize,
     max_len: usize,
@@ -130,29 +196,45 @@ fn word_hash(w: &[u8]) -> u64 {
     }
     let r = chunks.remainder();
     if !r.is_empty() {
-        let mut buf = [0u8; 8];
-        buf[..r.len()].copy_from_slice(r);
-        h = (h ^ u64::from_le_bytes(buf)).wrapping_mul(K).rotate_left(29);
+        // (a byte loop: a variable-length copy would call memcpy)
+        let mut x = 0u64;
+        for (i, &c) in r.iter().enumerate() {
+            x |= (c as u64) << (8 * i);
+        }
+        h = (h ^ x).wrapping_mul(K).rotate_left(29);
     }
     h ^ (h >> 32)
 }
 
+#[inline]
+fn slot_tag(h: u64) -> u32 {
+    ((h >> 48) as u32) << 16
+}
+
 impl Vocab {
-    pub fn new(table: &HashMap<String, u128>) -> Vocab {
-        let size = (table.len() * 4).max(16).next_power_of_two();
-        let mut v = Vocab { slots: vec![(0, 0, u32::MAX, 0); size], keys: Vec::new(), mask: size - 1, max_len: 0 };
-        for (w, &bits) in table {
+    /// Fails on more than 65,535 words (the slots hold a 16-bit entry index).
+    pub fn new(table: &HashMap<String, u128>) -> Result<Vocab, String> {
+        let size = (table.len() * 2).max(16).next_power_of_two();
+        let mut v = Vocab { slots: vec![0; size], entries: Vec::new(), keys: Vec::new(), mask: size - 1, max_len: 0 };
+        let mut words: Vec<(&String, &u128)> = table.iter().collect();
+        words.sort(); // deterministic layout
+        for (w, &bits) in words {
             let k = w.as_bytes();
             let h = word_hash(k);
             let mut i = h as usize & v.mask;
-            while v.slots[i].2 != u32::MAX {
+            while v.slots[i] != 0 {
                 i = (i + 1) & v.mask;
             }
-            v.slots[i] = (h, v.keys.len() as u32, k.len() as u32, bits);
+            v.entries.push((v.keys.len() as u32, k.len() as u32, bits));
             v.keys.extend_from_slice(k);
             v.max_len = v.max_len.max(k.len());
+            let idx = v.entries.len() as u32;
+            if idx >= 1 << 16 {
+                return Err(format!("vocabulary of {} words: too large for Vocab", table.len()));
+            }
+            v.slots[i] = slot_tag(h) | idx;
         }
-        v
+        Ok(v)
     }
 
     /// `table.get(w)`.
@@ -163,14 +245,18 @@ impl Vocab {
             return None;
         }
         let h = word_hash(k);
+        let tag = slot_tag(h);
         let mut i = h as usize & self.mask;
         loop {
-            let (sh, off, len, bits) = self.slots[i];
-            if len == u32::MAX {
+            let s = self.slots[i];
+            if s == 0 {
                 return None;
             }
-            if sh == h && len as usize == k.len() && &self.keys[off as usize..off as usize + k.len()] == k {
-                return Some(bits);
+            if s & 0xffff_0000 == tag {
+                let (off, len, bits) = self.entries[(s & 0xffff) as usize - 1];
+                if len as usize == k.len() && &self.keys[off as usize..off as usize + k.len()] == k {
+                    return Some(bits);
+                }
             }
             i = (i + 1) & self.mask;
         }
@@ -303,8 +389,8 @@ struct TokensProbe {
 #[pymethods]
 impl TokensProbe {
     #[new]
-    fn new(table: HashMap<String, u128>) -> Self {
-        TokensProbe { table: Vocab::new(&table) }
+    fn new(table: HashMap<String, u128>) -> PyResult<Self> {
+        Ok(TokensProbe { table: Vocab::new(&table).map_err(pyo3::exceptions::PyValueError::new_err)? })
     }
     fn word_bits(&self, low: &str) -> u128 {
         word_bits(low, &self.table)
@@ -338,7 +424,7 @@ mod tests {
         t.insert("ai".to_string(), 1u128);
         t.insert("deal's".to_string(), 2u128);
         t.insert("x.y".to_string(), 4u128);
-        let t = Vocab::new(&t);
+        let t = Vocab::new(&t).unwrap();
         assert_eq!(word_bits("(ai) the-deal's \"x.y\"", &t), 7);
         assert_eq!(word_bits("aix deal x.y.z", &t), 0);
         assert_eq!(word_bits("“ai…” — «deal's»", &t), 3);
