@@ -20,7 +20,7 @@ use crate::chars;
 use crate::events::{word_starts, Events, Lits, Role};
 use crate::names::Names;
 use crate::parties::{PartiesData, Slots};
-use crate::pyout::{self, vcall, Consts};
+use crate::pyout::{self, Consts, Ctor};
 use crate::rounds::Rounds;
 use crate::rx::Rx;
 use crate::text::{back_chars, char_len, char_offset, fwd_chars};
@@ -115,9 +115,9 @@ pub struct Engine {
     funding_idx: usize,
     partnership_idx: usize,
     named: Named,
-    make_match: PyObject,
-    make_evidence: PyObject,
-    make_amount: PyObject,
+    make_match: Ctor,
+    make_evidence: Ctor,
+    make_amount: Ctor,
     consts: Consts,
 }
 
@@ -189,7 +189,7 @@ impl Engine {
         let a = char_offset(v.text, start);
         let b = a + char_len(&v.text[start..end]);
         let (a, b, quote) = (a.into_py(py), b.into_py(py), PyString::new(py, &v.text[start..end]).into_py(py));
-        vcall(py, &self.make_evidence, &[signal, self.consts.field(v.name), &a, &b, &quote])
+        self.make_evidence.call(py, &[signal, self.consts.field(v.name), &a, &b, &quote])
     }
 
     // ---- runs -----------------------------------------------------------------------------
@@ -470,9 +470,9 @@ impl Engine {
             partnership_idx,
             named,
             ev,
-            make_match,
-            make_evidence,
-            make_amount,
+            make_match: Ctor::new(py, make_match)?,
+            make_evidence: Ctor::new(py, make_evidence)?,
+            make_amount: Ctor::new(py, make_amount)?,
             consts,
         })
     }
@@ -920,7 +920,7 @@ impl Engine {
         signals.push("amount".into());
         evidence.push(self.evidence(py, v, &self.consts.amount, a.start, a.end)?);
         let (value, currency) = (a.value.into_py(py), PyString::new(py, &a.currency).into_py(py));
-        Ok(Some(vcall(py, &self.make_amount, &[&value, &currency])?))
+        Ok(Some(self.make_amount.call(py, &[&value, &currency])?))
     }
 
     /// `Matcher._round`.
@@ -949,7 +949,7 @@ impl Engine {
         let none = py.None();
         let (ai, empty) = (ai.into_py(py), self.consts.events(0));
         let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &signals));
-        vcall(py, &self.make_match, &[&ai, empty, empty, &none, &none, self.consts.zero(), &evidence, &signals])
+        self.make_match.call(py, &[&ai, empty, empty, &none, &none, self.consts.zero(), &evidence, &signals])
     }
 
     /// `Matcher.classify` on two accepted texts.
@@ -1057,7 +1057,7 @@ impl Engine {
         };
         let confidence = confidence.into_py(py);
         let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &dedup(signals)));
-        vcall(py, &self.make_match,
+        self.make_match.call(py,
               &[&ai, self.consts.events(events), &parties_out, &amount, &rnd, &confidence, &evidence, &signals])
     }
 }
@@ -1076,6 +1076,12 @@ impl Engine {
     /// `Matcher.classify(Story(title=title, summary=summary))`, or None when a field holds a
     /// character the native path does not take (the caller then uses the Python matcher).
     /// (A str holding a lone surrogate is not UTF-8: it is handed back too.)
+    /// Which result constructors run natively (match, evidence, amount): see `pyout::Ctor`.
+    #[getter]
+    fn native_constructors(&self) -> (bool, bool, bool) {
+        (self.make_match.is_fast(), self.make_evidence.is_fast(), self.make_amount.is_fast())
+    }
+
     fn classify(&self, py: Python, title: &PyString, summary: &PyString) -> PyResult<Option<PyObject>> {
         let (Ok(title), Ok(summary)) = (title.to_str(), summary.to_str()) else { return Ok(None) };
         if !chars::text_ok(title) || !chars::text_ok(summary) {

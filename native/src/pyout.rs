@@ -88,6 +88,118 @@ impl Consts {
     }
 }
 
+/// A result constructor (classify's `_match` / `_evidence`, `bot.types.Amount`).
+///
+/// When it is the function `classify._fast_constructor` generates (`o = _new(_cls)`, then
+/// `_set_<field>(o, <field>)` for each parameter, referring to no other global), its steps
+/// are run here with the very objects it holds: `_new` (`object.__new__`) through
+/// `object`'s `tp_new`, each `_set_<field>` (a member descriptor's `__set__`) through the
+/// descriptor type's `tp_descr_set`.  Same object, same slots, without interpreting the
+/// function's frame (most of a story's cost on the Python side).  Any other constructor is
+/// called as it is.
+pub struct Ctor {
+    f: PyObject,
+    fast: Option<Fast>,
+}
+
+struct Fast {
+    cls: PyObject,
+    /// The member descriptors, in parameter order.
+    descrs: Vec<PyObject>,
+    empty: PyObject,
+}
+
+impl Ctor {
+    pub fn new(py: Python, f: PyObject) -> PyResult<Ctor> {
+        let fast = Fast::detect(py, f.as_ref(py)).unwrap_or(None);
+        Ok(Ctor { f, fast })
+    }
+
+    /// Does this constructor run natively (for tests and the start-up log)?
+    pub fn is_fast(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// `f(*args)`.
+    #[inline]
+    pub fn call(&self, py: Python, args: &[&PyObject]) -> PyResult<PyObject> {
+        match &self.fast {
+            Some(fast) if fast.descrs.len() == args.len() => fast.build(py, args),
+            _ => vcall(py, &self.f, args),
+        }
+    }
+}
+
+impl Fast {
+    /// The steps of a `_fast_constructor` function, or None when `f` is something else.
+    fn detect(py: Python, f: &PyAny) -> PyResult<Option<Fast>> {
+        if !f.hasattr("__code__")? || !f.hasattr("__globals__")? {
+            return Ok(None);
+        }
+        let code = f.getattr("__code__")?;
+        let name: String = code.getattr("co_name")?.extract()?;
+        let argc: usize = code.getattr("co_argcount")?.extract()?;
+        let varnames: Vec<String> = code.getattr("co_varnames")?.extract()?;
+        let mut globals: Vec<String> = code.getattr("co_names")?.extract()?;
+        if name != "make" || varnames.len() < argc || f.getattr("__defaults__")?.is_true()? {
+            return Ok(None);
+        }
+        let params = &varnames[..argc];
+        // The body refers to `_new`, `_cls` and one setter per parameter, nothing else.
+        let mut want: Vec<String> = vec!["_new".into(), "_cls".into()];
+        want.extend(params.iter().map(|p| format!("_set_{p}")));
+        globals.sort();
+        want.sort();
+        if globals != want {
+            return Ok(None);
+        }
+        let g = f.getattr("__globals__")?;
+        let object_new = py.import("builtins")?.getattr("object")?.getattr("__new__")?;
+        if !g.get_item("_new")?.is(object_new) {
+            return Ok(None);
+        }
+        let cls = g.get_item("_cls")?;
+        if !cls.is_instance_of::<pyo3::types::PyType>()? {
+            return Ok(None);
+        }
+        let member_descriptor = py.import("types")?.getattr("MemberDescriptorType")?;
+        let cls_dict = cls.getattr("__dict__")?;
+        let mut descrs = Vec::with_capacity(argc);
+        for p in params {
+            let setter = g.get_item(format!("_set_{p}").as_str())?;
+            let descr = setter.getattr("__self__")?;
+            if !descr.get_type().is(member_descriptor) || !cls_dict.get_item(p.as_str())?.is(descr)
+                || setter.getattr("__name__")?.extract::<String>()? != "__set__"
+            {
+                return Ok(None);
+            }
+            descrs.push(descr.into_py(py));
+        }
+        Ok(Some(Fast { cls: cls.into_py(py), descrs, empty: pyo3::types::PyTuple::empty(py).into_py(py) }))
+    }
+
+    /// `o = object.__new__(cls)`; `descr.__set__(o, arg)` for each field.
+    fn build(&self, py: Python, args: &[&PyObject]) -> PyResult<PyObject> {
+        // SAFETY: the GIL is held; `cls` is a type whose instances `object.__new__` makes
+        // (checked in `detect`: the constructor itself calls it); every descriptor is a
+        // `member_descriptor` of `cls`, whose `tp_descr_set` is what its `__set__` calls.
+        unsafe {
+            let tp_new = (*std::ptr::addr_of_mut!(ffi::PyBaseObject_Type)).tp_new;
+            let Some(tp_new) = tp_new else { return Err(pyo3::exceptions::PyTypeError::new_err("object has no tp_new")) };
+            let o = tp_new(self.cls.as_ptr() as *mut ffi::PyTypeObject, self.empty.as_ptr(), std::ptr::null_mut());
+            let o = PyObject::from_owned_ptr_or_err(py, o)?;
+            for (d, a) in self.descrs.iter().zip(args) {
+                let set = (*ffi::Py_TYPE(d.as_ptr())).tp_descr_set;
+                let Some(set) = set else { return Err(pyo3::exceptions::PyTypeError::new_err("descriptor has no __set__")) };
+                if set(d.as_ptr(), o.as_ptr(), a.as_ptr()) < 0 {
+                    return Err(PyErr::fetch(py));
+                }
+            }
+            Ok(o)
+        }
+    }
+}
+
 /// `f(*args)` by vectorcall; `args` are borrowed.
 #[inline]
 pub fn vcall(py: Python, f: &PyObject, args: &[&PyObject]) -> PyResult<PyObject> {
