@@ -79,7 +79,27 @@ pub fn ok(c: char) -> bool {
 
 /// Does the native path take this whole text?
 pub fn text_ok(s: &str) -> bool {
-    s.chars().all(ok)
+    let Some(t) = TABLE.get() else { return false };
+    let b = s.as_bytes();
+    let mut i = 0;
+    // ASCII bytes (most of any story) are looked up directly; a multibyte character is
+    // decoded and looked up as a whole.
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if t[c as usize] & OK == 0 {
+                return false;
+            }
+            i += 1;
+        } else {
+            let Some(ch) = s[i..].chars().next() else { return false };
+            if !ok(ch) {
+                return false;
+            }
+            i += ch.len_utf8();
+        }
+    }
+    true
 }
 
 #[inline]

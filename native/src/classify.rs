@@ -18,7 +18,7 @@ use crate::ai::Ai;
 use crate::amounts::{is_bare_price, Amounts};
 use crate::chars;
 use crate::events::{word_starts, Events, Lits, Role};
-use crate::names::Names;
+use crate::names::{FxMap, FxSet, Names};
 use crate::parties::{PartiesData, Slots};
 use crate::pyout::{self, Consts, Ctor};
 use crate::rounds::Rounds;
@@ -204,7 +204,7 @@ impl Engine {
             base = base.into_iter().flat_map(|r| split_known_pair(r, hits)).collect();
         }
         // Usually each mention is exactly one of the runs: the result is the runs themselves.
-        let mut run_end: HashMap<usize, usize> = HashMap::with_capacity(base.len());
+        let mut run_end: FxMap<usize, usize> = FxMap::with_capacity_and_hasher(base.len(), Default::default());
         for r in &base {
             run_end.insert(r.start, r.end);
         }
@@ -380,7 +380,7 @@ fn casefold(py: Python, name: &str) -> String {
 
 /// `_Parties.ordered()`: raisers, investors, others, first of each casefolded name.
 fn ordered(py: Python, p: &Parties) -> Vec<String> {
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: FxSet<String> = FxSet::default();
     let mut out = Vec::new();
     for name in p.raisers.iter().chain(&p.investors).chain(&p.others) {
         if seen.insert(casefold(py, name)) {
@@ -392,7 +392,7 @@ fn ordered(py: Python, p: &Parties) -> Vec<String> {
 
 /// `dict.fromkeys(signals)`: first occurrences, in order.
 fn dedup(signals: Vec<String>) -> Vec<String> {
-    let mut seen: HashSet<String> = HashSet::with_capacity(signals.len());
+    let mut seen: FxSet<String> = FxSet::with_capacity_and_hasher(signals.len(), Default::default());
     signals.into_iter().filter(|s| seen.insert(s.clone())).collect()
 }
 
@@ -608,7 +608,7 @@ impl Engine {
             }
             let ok = match &names {
                 None => false,
-                Some(n) => n.iter().collect::<HashSet<_>>().len() >= need,
+                Some(n) => n.iter().collect::<FxSet<_>>().len() >= need,
             };
             if !ok {
                 signals.push(if names.is_none() {
@@ -1018,7 +1018,7 @@ impl Engine {
         }
         if found & self.funding_bit != 0 {
             // Investors in sentences of their own, wherever the round itself was read.
-            let raisers: HashSet<String> = parties.raisers.iter().map(|n| casefold(py, n)).collect();
+            let raisers: FxSet<String> = parties.raisers.iter().map(|n| casefold(py, n)).collect();
             for v in [title, summary] {
                 if v.text.is_empty() || !self.parties.may_name_investors(v.low) {
                     continue;
