@@ -17,7 +17,9 @@ use pyo3::types::{PyFrozenSet, PyString};
 use crate::ai::Ai;
 use crate::amounts::{is_bare_price, Amounts};
 use crate::chars;
-use crate::events::{word_starts, Events, Lits, Role};
+use crate::events::{word_starts, Events, LitIndex, Role};
+#[cfg(test)]
+use crate::events::Lits;
 use crate::names::{FxMap, FxSet, Names};
 use crate::parties::{PartiesData, Slots};
 use crate::pyout::{self, Consts, Ctor};
@@ -40,6 +42,8 @@ const GRANT: usize = 3;
 const ADVICE: usize = 4;
 const LAWSUIT: usize = 5;
 const TRADE: usize = 6;
+/// The round's start literals' key in `Engine::veto_index`.
+const ROUND_KEY: usize = 7;
 
 /// Rule indices the procedural code names by signal.
 struct Named {
@@ -92,8 +96,8 @@ pub struct Engine {
     ai_bit: u128,
     ai_first_bit: u128,
     veto_rx: Vec<Rx>,
-    veto_lits: Vec<Lits>,
-    round_lits: Lits,
+    /// The veto keys' start literals (key k = VETO_KEYS[k]) and the round's (ROUND_KEY).
+    veto_index: LitIndex,
     promo_num: Rx,
     fund_close_pre: Rx,
     investor_name: Rx,
@@ -321,11 +325,15 @@ impl Engine {
         let mut padded: Option<String> = None;
         let mut fund_gate = false;
         for i in word_starts(low) {
-            if self.round_lits.at(lowb, i) {
+            let at = self.veto_index.mask_at(lowb, i);
+            if at == 0 {
+                continue;
+            }
+            if at & (1 << ROUND_KEY) != 0 {
                 round_starts.push(i);
             }
             for k in 0..VETO_KEYS.len() {
-                if found[k] || !self.veto_lits[k].at(lowb, i) {
+                if found[k] || at & (1 << k) == 0 {
                     continue;
                 }
                 if k == FUND {
@@ -407,12 +415,12 @@ impl Engine {
         let veto_regex = cm.getattr("_VETO_REGEX")?;
         let veto_starts = cm.getattr("_VETO_STARTS")?;
         let mut veto_rx = Vec::new();
-        let mut veto_lits = Vec::new();
+        let mut veto_lits: Vec<(usize, Vec<String>)> = Vec::new();
         for k in VETO_KEYS {
             veto_rx.push(Rx::from_py(veto_regex.get_item(k)?)?);
-            veto_lits.push(Lits::new(&veto_starts.get_item(k)?.extract::<Vec<String>>()?));
+            veto_lits.push((veto_lits.len(), veto_starts.get_item(k)?.extract::<Vec<String>>()?));
         }
-        let round_lits = Lits::new(&veto_starts.get_item("round")?.extract::<Vec<String>>()?);
+        veto_lits.push((ROUND_KEY, veto_starts.get_item("round")?.extract::<Vec<String>>()?));
         let rx = |name: &str| -> PyResult<Rx> { Rx::from_py(cm.getattr(name)?) };
         let generic = str_set(cm.getattr("_GENERIC_DEAL")?)?;
         let deal_money = str_set(cm.getattr("_DEAL_MONEY_RULES")?)?;
@@ -451,8 +459,7 @@ impl Engine {
             ai_bit: cm.getattr("_AI_BIT")?.extract()?,
             ai_first_bit: cm.getattr("_AI_FIRST_BIT")?.extract()?,
             veto_rx,
-            veto_lits,
-            round_lits,
+            veto_index: LitIndex::new(&veto_lits),
             promo_num: rx("_PROMO_NUM")?,
             fund_close_pre: rx("_FUND_CLOSE_PRE")?,
             investor_name: rx("_INVESTOR_NAME")?,

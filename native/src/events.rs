@@ -80,42 +80,134 @@ fn prefix_at(low: &[u8], i: usize, lit: &[u8]) -> bool {
     }
 }
 
-/// Every rule's start literals, indexed by their first two bytes, so that one pass over a
-/// field's word starts finds where each rule may match (instead of asking each rule's
-/// `Lits` at every word start).
-struct StartIndex {
-    /// `(first byte - b'a') * 256 + second byte` -> 1 + index into `groups` (0: none).
-    table: Vec<u16>,
-    /// (rule index, literal) pairs sharing a two-byte prefix.
-    groups: Vec<Vec<(u16, Box<[u8]>)>>,
-    /// Literals of one byte, or not starting with a-z, by rule (asked at every start).
-    odd: Vec<(u16, Box<[u8]>)>,
+/// One literal of a `LitIndex`: its first (up to) 8 bytes as a little-endian word and a
+/// mask, so that one load and one comparison test most literals at an offset.
+struct Lit {
+    key: u16,
+    len: usize,
+    head: u64,
+    mask: u64,
+    /// The bytes after the first 8.
+    tail: Box<[u8]>,
 }
 
-impl StartIndex {
-    fn new(lits: &[(usize, Vec<String>)]) -> StartIndex {
-        let mut ix = StartIndex { table: vec![0; 26 * 256], groups: Vec::new(), odd: Vec::new() };
-        for (rule, ls) in lits {
+impl Lit {
+    fn new(key: u16, b: &[u8]) -> Lit {
+        let n = b.len().min(8);
+        let mut head = 0u64;
+        for (i, &c) in b[..n].iter().enumerate() {
+            head |= (c as u64) << (8 * i);
+        }
+        let mask = if n == 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+        Lit { key, len: b.len(), head, mask, tail: b[n..].into() }
+    }
+
+    /// Does the literal occur at `i` of `low`, whose 8 bytes from `i` (zero-padded) are `w`?
+    #[inline]
+    fn at(&self, low: &[u8], i: usize, w: u64) -> bool {
+        w & self.mask == self.head
+            && i + self.len <= low.len()
+            && (self.len <= 8 || low[i + 8..i + self.len] == *self.tail)
+    }
+}
+
+/// The 8 bytes of `low` from `i`, little-endian, zero-padded past the end.
+#[inline]
+fn load8(low: &[u8], i: usize) -> u64 {
+    match low.get(i..i + 8) {
+        Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+        None => {
+            let mut x = 0u64;
+            for (k, &c) in low[i.min(low.len())..].iter().enumerate() {
+                x |= (c as u64) << (8 * k);
+            }
+            x
+        }
+    }
+}
+
+/// Several sets of lowercase literals (each set named by a key), indexed by their first two
+/// bytes: at an offset, which sets have a literal starting there.  One lookup per word
+/// start replaces asking each set (a rule's `_STARTS`, a veto's start words) in turn.
+pub struct LitIndex {
+    /// `(first byte - b'a') * 128 + second byte` -> 1 + index into `groups` (0: none).
+    table: Vec<u16>,
+    /// Ranges of `lits` sharing a two-byte prefix.
+    groups: Vec<(u32, u32)>,
+    lits: Vec<Lit>,
+    /// Literals not of the form [a-z][\x00-\x7f]..., asked at every offset.
+    odd: Vec<Lit>,
+}
+
+impl LitIndex {
+    /// `sets`: (key, literals); keys must fit in u16.
+    pub fn new<S: AsRef<str>>(sets: &[(usize, Vec<S>)]) -> LitIndex {
+        let mut by_prefix: Vec<Vec<Lit>> = (0..26 * 128).map(|_| Vec::new()).collect();
+        let mut odd = Vec::new();
+        for (key, ls) in sets {
             for l in ls {
-                let b = l.as_bytes();
-                if b.len() < 2 || !b[0].is_ascii_lowercase() {
-                    ix.odd.push((*rule as u16, b.into()));
+                let b = l.as_ref().as_bytes();
+                let lit = Lit::new(*key as u16, b);
+                if b.len() < 2 || !b[0].is_ascii_lowercase() || !b[1].is_ascii() {
+                    if !b.is_empty() {
+                        odd.push(lit);
+                    }
                     continue;
                 }
-                let k = (b[0] - b'a') as usize * 256 + b[1] as usize;
-                if ix.table[k] == 0 {
-                    ix.groups.push(Vec::new());
-                    ix.table[k] = ix.groups.len() as u16;
-                }
-                ix.groups[ix.table[k] as usize - 1].push((*rule as u16, b.into()));
+                by_prefix[(b[0] - b'a') as usize * 128 + b[1] as usize].push(lit);
             }
+        }
+        let mut ix = LitIndex { table: vec![0; 26 * 128], groups: Vec::new(), lits: Vec::new(), odd };
+        for (k, v) in by_prefix.into_iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            let start = ix.lits.len() as u32;
+            ix.lits.extend(v);
+            ix.groups.push((start, ix.lits.len() as u32));
+            ix.table[k] = ix.groups.len() as u16;
         }
         ix
     }
 
-    /// (rule, word start) for every word start of `low` where one of the rule's literals
-    /// begins, sorted by rule then offset (each pair once).
-    fn candidates(&self, low: &str) -> Vec<(u16, usize)> {
+    /// Call `f(key)` for each literal starting at byte `i` of `low` (a key may come twice).
+    #[inline]
+    pub fn for_each_at(&self, low: &[u8], i: usize, mut f: impl FnMut(usize)) {
+        let Some(&c) = low.get(i) else { return };
+        let w = load8(low, i);
+        if c.is_ascii_lowercase() {
+            if let Some(&c2) = low.get(i + 1) {
+                if c2 < 0x80 {
+                    let g = self.table[(c - b'a') as usize * 128 + c2 as usize];
+                    if g != 0 {
+                        let (a, b) = self.groups[g as usize - 1];
+                        for lit in &self.lits[a as usize..b as usize] {
+                            if lit.at(low, i, w) {
+                                f(lit.key as usize);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for lit in &self.odd {
+            if lit.at(low, i, w) {
+                f(lit.key as usize);
+            }
+        }
+    }
+
+    /// The keys (< 64) with a literal at `i`, as a bit set.
+    #[inline]
+    pub fn mask_at(&self, low: &[u8], i: usize) -> u64 {
+        let mut m = 0u64;
+        self.for_each_at(low, i, |k| m |= 1u64.checked_shl(k as u32).unwrap_or(0));
+        m
+    }
+
+    /// (key, word start) for every word start of `low` where a literal of the key begins,
+    /// sorted by key then offset (each pair once).
+    pub fn candidates(&self, low: &str) -> Vec<(u16, usize)> {
         let b = low.as_bytes();
         let mut out: Vec<(u16, usize)> = Vec::new();
         let mut prev_letter = false;
@@ -123,30 +215,16 @@ impl StartIndex {
             let letter = c.is_ascii_lowercase();
             if letter && !prev_letter {
                 let mark = out.len();
-                let add = |rule: u16, out: &mut Vec<(u16, usize)>| {
-                    if !out[mark..].iter().any(|&(r, _)| r == rule) {
-                        out.push((rule, i));
+                self.for_each_at(b, i, |k| {
+                    let k = k as u16;
+                    if !out[mark..].iter().any(|&(r, _)| r == k) {
+                        out.push((k, i));
                     }
-                };
-                if let Some(&c2) = b.get(i + 1) {
-                    let g = self.table[(c - b'a') as usize * 256 + c2 as usize];
-                    if g != 0 {
-                        for (rule, lit) in &self.groups[g as usize - 1] {
-                            if prefix_at(b, i, lit) {
-                                add(*rule, &mut out);
-                            }
-                        }
-                    }
-                }
-                for (rule, lit) in &self.odd {
-                    if prefix_at(b, i, lit) {
-                        add(*rule, &mut out);
-                    }
-                }
+                });
             }
             prev_letter = letter;
         }
-        out.sort_by_key(|&(r, _)| r); // stable: offsets stay in order within a rule
+        out.sort_by_key(|&(r, _)| r); // stable: offsets stay in order within a key
         out
     }
 }
@@ -209,7 +287,7 @@ pub struct Events {
     background_before: Rx,
     background_lits: Rx,
     amount_next: Rx,
-    start_index: StartIndex,
+    start_index: LitIndex,
 }
 
 fn get_u128(m: &PyAny, name: &str) -> PyResult<u128> {
@@ -289,7 +367,7 @@ impl Events {
             background_before: Rx::from_py(m.getattr("BACKGROUND_BEFORE")?)?,
             background_lits: Rx::from_py(m.getattr("_BACKGROUND_LITS_RX")?)?,
             amount_next: Rx::from_py(m.getattr("_AMOUNT_NEXT")?)?,
-            start_index: StartIndex::new(&start_lits),
+            start_index: LitIndex::new(&start_lits),
         })
     }
 
