@@ -319,32 +319,24 @@ pub fn has_money_char(text: &str) -> bool {
 /// lowercase letter, in increasing order.  Offsets are byte offsets into `low` (= `text`):
 /// the scanner's match *start* on the padded copy is exactly that offset.
 pub struct WordStarts {
-    /// Literals grouped by their first byte (each starts with an ASCII lowercase letter).
-    by_first: Vec<Vec<String>>,
+    /// The literals (each starts with an ASCII lowercase letter), as one key of a LitIndex.
+    index: crate::events::LitIndex,
 }
 
 impl WordStarts {
     pub fn new(literals: &[String]) -> Result<WordStarts, String> {
-        let mut by_first: Vec<Vec<String>> = vec![Vec::new(); 26];
         for lit in literals {
-            let Some(&b) = lit.as_bytes().first() else {
+            if !lit.as_bytes().first().map_or(false, |b| b.is_ascii_lowercase()) {
                 return Err(format!("literal must start with a lowercase ASCII letter: {lit:?}"));
-            };
-            if !b.is_ascii_lowercase() {
-                return Err(format!("literal must start with a lowercase ASCII letter: {lit:?}"));
-            }
-            let v = &mut by_first[(b - b'a') as usize];
-            if !v.contains(lit) {
-                v.push(lit.clone());
             }
         }
-        Ok(WordStarts { by_first })
+        Ok(WordStarts { index: crate::events::LitIndex::new(&[(0, literals.to_vec())]) })
     }
 
-    /// Does a literal begin at byte offset `i` of `low` (whose byte `i` is `b`)?
+    /// Does a literal begin at byte offset `i` of `low`?
     #[inline]
-    fn literal_at(&self, low: &[u8], i: usize, b: u8) -> bool {
-        self.by_first[(b - b'a') as usize].iter().any(|lit| low[i..].starts_with(lit.as_bytes()))
+    fn literal_at(&self, low: &[u8], i: usize, _b: u8) -> bool {
+        self.index.mask_at(low, i) != 0
     }
 
     /// Call `f(i)` for each start, in order, until it returns `Some`; that value is returned.
