@@ -126,46 +126,59 @@ fn load8(low: &[u8], i: usize) -> u64 {
     }
 }
 
-/// Several sets of lowercase literals (each set named by a key), indexed by their first two
-/// bytes: at an offset, which sets have a literal starting there.  One lookup per word
+/// Several sets of lowercase literals (each set named by a key), indexed by their first
+/// three bytes: at an offset, which sets have a literal starting there.  One lookup per word
 /// start replaces asking each set (a rule's `_STARTS`, a veto's start words) in turn.
 pub struct LitIndex {
-    /// `(first byte - b'a') * 128 + second byte` -> 1 + index into `groups` (0: none).
-    table: Vec<u16>,
-    /// Ranges of `lits` sharing a two-byte prefix.
+    /// Open addressing on the first three bytes: `prefix << 32 | (1 + group)`, 0 when free.
+    table: Vec<u64>,
+    shift: u32,
+    /// Ranges of `lits` sharing a three-byte prefix.
     groups: Vec<(u32, u32)>,
     lits: Vec<Lit>,
-    /// Literals not of the form [a-z][\x00-\x7f]..., asked at every offset.
-    odd: Vec<Lit>,
+    /// Literals shorter than three bytes, asked at every offset.
+    short: Vec<Lit>,
+}
+
+#[inline]
+fn slot3(prefix: u64, shift: u32) -> usize {
+    (prefix.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
 }
 
 impl LitIndex {
     /// `sets`: (key, literals); keys must fit in u16.
     pub fn new<S: AsRef<str>>(sets: &[(usize, Vec<S>)]) -> LitIndex {
-        let mut by_prefix: Vec<Vec<Lit>> = (0..26 * 128).map(|_| Vec::new()).collect();
-        let mut odd = Vec::new();
+        let mut by_prefix: Vec<(u64, Vec<Lit>)> = Vec::new();
+        let mut short = Vec::new();
         for (key, ls) in sets {
             for l in ls {
                 let b = l.as_ref().as_bytes();
                 let lit = Lit::new(*key as u16, b);
-                if b.len() < 2 || !b[0].is_ascii_lowercase() || !b[1].is_ascii() {
+                if b.len() < 3 {
                     if !b.is_empty() {
-                        odd.push(lit);
+                        short.push(lit);
                     }
                     continue;
                 }
-                by_prefix[(b[0] - b'a') as usize * 128 + b[1] as usize].push(lit);
+                let prefix = lit.head & 0xff_ffff;
+                match by_prefix.iter_mut().find(|(p, _)| *p == prefix) {
+                    Some((_, v)) => v.push(lit),
+                    None => by_prefix.push((prefix, vec![lit])),
+                }
             }
         }
-        let mut ix = LitIndex { table: vec![0; 26 * 128], groups: Vec::new(), lits: Vec::new(), odd };
-        for (k, v) in by_prefix.into_iter().enumerate() {
-            if v.is_empty() {
-                continue;
-            }
+        let size = (by_prefix.len() * 4).max(16).next_power_of_two();
+        let shift = 64 - size.trailing_zeros();
+        let mut ix = LitIndex { table: vec![0; size], shift, groups: Vec::new(), lits: Vec::new(), short };
+        for (prefix, v) in by_prefix {
             let start = ix.lits.len() as u32;
             ix.lits.extend(v);
             ix.groups.push((start, ix.lits.len() as u32));
-            ix.table[k] = ix.groups.len() as u16;
+            let mut k = slot3(prefix, shift);
+            while ix.table[k] != 0 {
+                k = (k + 1) & (size - 1);
+            }
+            ix.table[k] = prefix << 32 | ix.groups.len() as u64;
         }
         ix
     }
@@ -173,27 +186,34 @@ impl LitIndex {
     /// Call `f(key)` for each literal starting at byte `i` of `low` (a key may come twice).
     #[inline]
     pub fn for_each_at(&self, low: &[u8], i: usize, mut f: impl FnMut(usize)) {
-        let Some(&c) = low.get(i) else { return };
-        let w = load8(low, i);
-        if c.is_ascii_lowercase() {
-            if let Some(&c2) = low.get(i + 1) {
-                if c2 < 0x80 {
-                    let g = self.table[(c - b'a') as usize * 128 + c2 as usize];
-                    if g != 0 {
-                        let (a, b) = self.groups[g as usize - 1];
-                        for lit in &self.lits[a as usize..b as usize] {
-                            if lit.at(low, i, w) {
-                                f(lit.key as usize);
-                            }
-                        }
-                    }
-                }
-            }
+        if i >= low.len() {
+            return;
         }
-        for lit in &self.odd {
+        let w = load8(low, i);
+        for lit in &self.short {
             if lit.at(low, i, w) {
                 f(lit.key as usize);
             }
+        }
+        // (Past the text's end the padding is NUL, which no literal holds.)
+        let prefix = w & 0xff_ffff;
+        let mask = self.table.len() - 1;
+        let mut k = slot3(prefix, self.shift);
+        loop {
+            let e = self.table[k];
+            if e == 0 {
+                return;
+            }
+            if e >> 32 == prefix {
+                let (a, b) = self.groups[(e & 0xffff_ffff) as usize - 1];
+                for lit in &self.lits[a as usize..b as usize] {
+                    if lit.at(low, i, w) {
+                        f(lit.key as usize);
+                    }
+                }
+                return;
+            }
+            k = (k + 1) & mask;
         }
     }
 
