@@ -57,17 +57,28 @@ static ASCII_CLASS: [u8; 128] = {
 };
 
 #[inline]
-fn for_each_token<'a>(low: &'a str, f: impl FnMut(&'a str)) {
+fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+    for_each_token_span(low, |a, b| f(&low[a..b]))
+}
+
+/// `for_each_token` giving each token as its byte span in `low`.
+#[inline]
+fn for_each_token_span(low: &str, f: impl FnMut(usize, usize)) {
     if low.is_ascii() {
         for_each_token_ascii(low, f)
     } else {
-        for_each_token_any(low, f)
+        let base = low.as_ptr() as usize;
+        let mut f = f;
+        for_each_token_any(low, |t| {
+            let a = t.as_ptr() as usize - base;
+            f(a, a + t.len())
+        })
     }
 }
 
 /// `for_each_token` on ASCII text: one table lookup per byte.
 #[inline]
-fn for_each_token_ascii<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+fn for_each_token_ascii(low: &str, mut f: impl FnMut(usize, usize)) {
     let b = low.as_bytes();
     let n = b.len();
     let mut i = 0;
@@ -90,7 +101,7 @@ fn for_each_token_ascii<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
             end -= 1;
         }
         if start < end {
-            f(&low[start..end]);
+            f(start, end);
         }
     }
 }
@@ -174,36 +185,59 @@ fn strip_edges(tok: &str) -> &str {
 /// A word -> bits table for `word_bits` (e.g. `Matcher._vocab`): open addressing on a
 /// multiplicative hash of the word's bytes, probed without allocating.  Most tokens of a
 /// story are not in it: the probe reads only `slots` (4 bytes a slot, a few KB, cache
-/// resident), whose 16-bit hash tags reject nearly every absent word before a key is read.
+/// resident), whose 16-bit hash tags reject nearly every absent word before an entry is
+/// read.  Words of up to 8 bytes (most) are hashed and compared as one masked 8-byte load.
 pub struct Vocab {
     /// `tag << 16 | (entry index + 1)`; 0 marks a free slot.
     slots: Vec<u32>,
-    /// (key offset in `keys`, key length, bits).
-    entries: Vec<(u32, u32, u128)>,
-    keys: Vec<u8>,
+    entries: Vec<VocabEntry>,
+    /// The bytes of keys longer than 8, after their first 8.
+    tails: Vec<u8>,
     mask: usize,
     max_len: usize,
 }
 
+struct VocabEntry {
+    head: u64,
+    len: u32,
+    tail_off: u32,
+    bits: u128,
+}
+
+const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The first `min(len, 8)` bytes of `buf[start..start + len]`, little-endian, zero-padded.
 #[inline]
-fn word_hash(w: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (w.len() as u64).wrapping_mul(K);
-    let mut chunks = w.chunks_exact(8);
-    for c in &mut chunks {
-        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h ^ x).wrapping_mul(K).rotate_left(29);
-    }
-    let r = chunks.remainder();
-    if !r.is_empty() {
-        // (a byte loop: a variable-length copy would call memcpy)
-        let mut x = 0u64;
-        for (i, &c) in r.iter().enumerate() {
-            x |= (c as u64) << (8 * i);
+fn head_of(buf: &[u8], start: usize, len: usize) -> u64 {
+    let n = len.min(8);
+    match buf.get(start..start + 8) {
+        Some(w) => {
+            let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            if n == 8 { x } else { x & ((1u64 << (8 * n)) - 1) }
         }
-        h = (h ^ x).wrapping_mul(K).rotate_left(29);
+        None => {
+            let mut x = 0u64;
+            for (i, &c) in buf[start..start + n].iter().enumerate() {
+                x |= (c as u64) << (8 * i);
+            }
+            x
+        }
     }
-    h ^ (h >> 32)
+}
+
+/// The hash of a word from its head and its bytes past 8 (`rest`).
+#[inline]
+fn word_hash(head: u64, len: usize, rest: &[u8]) -> u64 {
+    let mut h = (head ^ (len as u64).rotate_left(56)).wrapping_mul(HASH_K);
+    let mut chunks = rest.chunks(8);
+    for c in &mut chunks {
+        let mut x = 0u64;
+        for (i, &b) in c.iter().enumerate() {
+            x |= (b as u64) << (8 * i);
+        }
+        h = (h.rotate_left(29) ^ x).wrapping_mul(HASH_K);
+    }
+    h ^ (h >> 29)
 }
 
 #[inline]
@@ -215,18 +249,20 @@ impl Vocab {
     /// Fails on more than 65,535 words (the slots hold a 16-bit entry index).
     pub fn new(table: &HashMap<String, u128>) -> Result<Vocab, String> {
         let size = (table.len() * 2).max(16).next_power_of_two();
-        let mut v = Vocab { slots: vec![0; size], entries: Vec::new(), keys: Vec::new(), mask: size - 1, max_len: 0 };
+        let mut v = Vocab { slots: vec![0; size], entries: Vec::new(), tails: Vec::new(), mask: size - 1, max_len: 0 };
         let mut words: Vec<(&String, &u128)> = table.iter().collect();
         words.sort(); // deterministic layout
         for (w, &bits) in words {
             let k = w.as_bytes();
-            let h = word_hash(k);
+            let head = head_of(k, 0, k.len());
+            let rest = if k.len() > 8 { &k[8..] } else { &[][..] };
+            let h = word_hash(head, k.len(), rest);
             let mut i = h as usize & v.mask;
             while v.slots[i] != 0 {
                 i = (i + 1) & v.mask;
             }
-            v.entries.push((v.keys.len() as u32, k.len() as u32, bits));
-            v.keys.extend_from_slice(k);
+            v.entries.push(VocabEntry { head, len: k.len() as u32, tail_off: v.tails.len() as u32, bits });
+            v.tails.extend_from_slice(rest);
             v.max_len = v.max_len.max(k.len());
             let idx = v.entries.len() as u32;
             if idx >= 1 << 16 {
@@ -237,14 +273,16 @@ impl Vocab {
         Ok(v)
     }
 
-    /// `table.get(w)`.
+    /// `table.get(buf[start..end])`.
     #[inline]
-    pub fn get(&self, w: &str) -> Option<u128> {
-        let k = w.as_bytes();
-        if k.len() > self.max_len {
+    pub fn get_in(&self, buf: &[u8], start: usize, end: usize) -> Option<u128> {
+        let len = end - start;
+        if len > self.max_len {
             return None;
         }
-        let h = word_hash(k);
+        let head = head_of(buf, start, len);
+        let rest = if len > 8 { &buf[start + 8..end] } else { &[][..] };
+        let h = word_hash(head, len, rest);
         let tag = slot_tag(h);
         let mut i = h as usize & self.mask;
         loop {
@@ -253,13 +291,22 @@ impl Vocab {
                 return None;
             }
             if s & 0xffff_0000 == tag {
-                let (off, len, bits) = self.entries[(s & 0xffff) as usize - 1];
-                if len as usize == k.len() && &self.keys[off as usize..off as usize + k.len()] == k {
-                    return Some(bits);
+                let e = &self.entries[(s & 0xffff) as usize - 1];
+                if e.head == head
+                    && e.len as usize == len
+                    && (len <= 8 || self.tails[e.tail_off as usize..e.tail_off as usize + len - 8] == *rest)
+                {
+                    return Some(e.bits);
                 }
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// `table.get(w)`.
+    #[inline]
+    pub fn get(&self, w: &str) -> Option<u128> {
+        self.get_in(w.as_bytes(), 0, w.len())
     }
 }
 
@@ -268,8 +315,9 @@ impl Vocab {
 /// trailing "'s", which the table maps to the word's value).
 pub fn word_bits(low: &str, table: &Vocab) -> u128 {
     let mut bits = 0u128;
-    for_each_token(low, |w| {
-        if let Some(v) = table.get(w) {
+    let b = low.as_bytes();
+    for_each_token_span(low, |s, e| {
+        if let Some(v) = table.get_in(b, s, e) {
             bits |= v;
         }
     });
