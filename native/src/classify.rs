@@ -8,7 +8,7 @@
 //! text, so one `&str` and its lowercase copy serve every module.  Offsets are byte offsets
 //! internally; evidence is handed to Python with CHARACTER offsets.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use pyo3::prelude::*;
@@ -17,9 +17,9 @@ use pyo3::types::{PyFrozenSet, PyString};
 use crate::ai::Ai;
 use crate::amounts::{is_bare_price, Amounts};
 use crate::chars;
-use crate::events::{word_starts, Events, LitIndex, Role};
+use crate::events::{Events, LitIndex, Role};
 #[cfg(test)]
-use crate::events::Lits;
+use crate::events::{word_starts, Lits};
 use crate::names::{FxMap, FxSet, Names};
 use crate::parties::{PartiesData, Slots};
 use crate::pyout::{self, Consts, Ctor};
@@ -32,6 +32,8 @@ use crate::watchlist::Watch;
 
 /// The name `_PUBLISHER` stands for: a party that counts but is not reported.
 const PUBLISHER: &str = "\x00publisher";
+/// Size at which the canonical-name cache is emptied (as names.rs's caches).
+const MAX_CANON: usize = 20_000;
 
 /// classify.py's whole-story veto keys, in `_VETO_REGEX` order.
 const VETO_KEYS: [&str; 7] = ["promo", "ipo", "fund", "grant", "advice", "lawsuit", "trade"];
@@ -123,6 +125,8 @@ pub struct Engine {
     make_evidence: Ctor,
     make_amount: Ctor,
     consts: Consts,
+    /// `Matcher._canon_cache`: a run's canonical name (pure in the run's text).
+    canon_cache: RefCell<FxMap<String, String>>,
 }
 
 fn err(msg: String) -> PyErr {
@@ -257,6 +261,19 @@ impl Engine {
 
     /// `Matcher._canon`.
     fn canon(&self, run: &Run) -> String {
+        if let Some(n) = self.canon_cache.borrow().get(&run.text) {
+            return n.clone();
+        }
+        let name = self.canon_uncached(run);
+        let mut cache = self.canon_cache.borrow_mut();
+        if cache.len() >= MAX_CANON {
+            cache.clear();
+        }
+        cache.insert(run.text.clone(), name.clone());
+        name
+    }
+
+    fn canon_uncached(&self, run: &Run) -> String {
         let mut name = self.watch.canonical(&run.text);
         if name == run.text && name.ends_with(" AI") {
             // names.runs keeps a trailing "AI"; after a known organisation it names a unit
@@ -324,7 +341,15 @@ impl Engine {
         let lowb = low.as_bytes();
         let mut padded: Option<String> = None;
         let mut fund_gate = false;
-        for i in word_starts(low) {
+        let mut prev_letter = false;
+        for (i, &c) in lowb.iter().enumerate() {
+            // The word starts (see `events::word_starts`), without collecting them.
+            let letter = c.is_ascii_lowercase();
+            let start = letter && !prev_letter;
+            prev_letter = letter;
+            if !start {
+                continue;
+            }
             let at = self.veto_index.mask_at(lowb, i);
             if at == 0 {
                 continue;
@@ -400,8 +425,14 @@ fn ordered(py: Python, p: &Parties) -> Vec<String> {
 
 /// `dict.fromkeys(signals)`: first occurrences, in order.
 fn dedup(signals: Vec<String>) -> Vec<String> {
-    let mut seen: FxSet<String> = FxSet::with_capacity_and_hasher(signals.len(), Default::default());
-    signals.into_iter().filter(|s| seen.insert(s.clone())).collect()
+    // (A story has a handful of signals: a scan beats hashing and cloning each.)
+    let mut out: Vec<String> = Vec::with_capacity(signals.len());
+    for s in signals {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 impl Engine {
@@ -481,6 +512,7 @@ impl Engine {
             make_evidence: Ctor::new(py, make_evidence)?,
             make_amount: Ctor::new(py, make_amount)?,
             consts,
+            canon_cache: RefCell::new(FxMap::default()),
         })
     }
 
