@@ -144,6 +144,9 @@ pub fn lower(c: char) -> char {
 /// its lowercase, which on accepted text has the same UTF-8 length (the table's condition;
 /// any other text takes the general path).
 pub fn lower_str(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let mut out = s.as_bytes().to_vec();
     let mut i = 0;
     while i < out.len() {
