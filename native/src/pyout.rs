@@ -106,7 +106,31 @@ struct Fast {
     cls: PyObject,
     /// The member descriptors, in parameter order.
     descrs: Vec<PyObject>,
+    /// Each descriptor's slot offset in the instance, when every one is a writable object
+    /// slot (`T_OBJECT_EX`): `PyMember_SetOne`'s own store is then done here directly.
+    offsets: Option<Vec<isize>>,
     empty: PyObject,
+}
+
+/// structmember.h's `T_OBJECT_EX` and `READONLY`.
+const T_OBJECT_EX: i32 = 16;
+const READONLY: i32 = 1;
+
+/// The slot offset a `member_descriptor` writes, when it is a writable object slot.
+///
+/// SAFETY: `descr` must be a `member_descriptor` (a `PyMemberDescrObject`; pyo3-ffi types
+/// its `d_member` as a getset pointer: it is the `PyMemberDef` of structmember.h).
+unsafe fn member_offset(descr: *mut ffi::PyObject) -> Option<isize> {
+    let d = descr as *mut ffi::PyMemberDescrObject;
+    let m = (*d).d_member as *const ffi::structmember::PyMemberDef;
+    if m.is_null() {
+        return None;
+    }
+    let m = &*m;
+    if m.type_code != T_OBJECT_EX || m.flags & READONLY != 0 || m.offset <= 0 {
+        return None;
+    }
+    Some(m.offset as isize)
 }
 
 impl Ctor {
@@ -175,7 +199,9 @@ impl Fast {
             }
             descrs.push(descr.into_py(py));
         }
-        Ok(Some(Fast { cls: cls.into_py(py), descrs, empty: pyo3::types::PyTuple::empty(py).into_py(py) }))
+        // SAFETY: each is a member_descriptor (checked above).
+        let offsets: Option<Vec<isize>> = descrs.iter().map(|d| unsafe { member_offset(d.as_ptr()) }).collect();
+        Ok(Some(Fast { cls: cls.into_py(py), descrs, offsets, empty: pyo3::types::PyTuple::empty(py).into_py(py) }))
     }
 
     /// `o = object.__new__(cls)`; `descr.__set__(o, arg)` for each field.
@@ -188,6 +214,19 @@ impl Fast {
             let Some(tp_new) = tp_new else { return Err(pyo3::exceptions::PyTypeError::new_err("object has no tp_new")) };
             let o = tp_new(self.cls.as_ptr() as *mut ffi::PyTypeObject, self.empty.as_ptr(), std::ptr::null_mut());
             let o = PyObject::from_owned_ptr_or_err(py, o)?;
+            if let Some(offsets) = &self.offsets {
+                // PyMember_SetOne for T_OBJECT_EX: the slot takes a new reference (it is
+                // NULL in a fresh instance; any old value is released as there).
+                for (&off, a) in offsets.iter().zip(args) {
+                    let slot = (o.as_ptr() as *mut u8).offset(off) as *mut *mut ffi::PyObject;
+                    let v = a.as_ptr();
+                    ffi::Py_INCREF(v);
+                    let old = *slot;
+                    *slot = v;
+                    ffi::Py_XDECREF(old);
+                }
+                return Ok(o);
+            }
             for (d, a) in self.descrs.iter().zip(args) {
                 let set = (*ffi::Py_TYPE(d.as_ptr())).tp_descr_set;
                 let Some(set) = set else { return Err(pyo3::exceptions::PyTypeError::new_err("descriptor has no __set__")) };
