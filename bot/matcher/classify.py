@@ -121,6 +121,8 @@ _match: Callable[..., Match] = _fast_constructor(
 _evidence: Callable[..., Evidence] = _fast_constructor(
     Evidence, ("signal", "field", "start", "end", "quote")
 )
+# Positional: (value, currency); the native port's constructor for Amount.
+_amount: Callable[..., Amount] = _fast_constructor(Amount, ("value", "currency"))
 
 # ---- one scan for every title veto ------------------------------------------------------
 # Every match of each veto regex begins with "\b" before one of its lowercase start literals
@@ -480,7 +482,7 @@ class Matcher:
         self._engine: _Engine | None = None
         module = load_native() if native else None
         if module is not None:
-            self._engine = module.Engine(self, _match, _evidence, Amount)
+            self._engine = module.Engine(self, _match, _evidence, _amount)
 
     @property
     def implementation(self) -> str:

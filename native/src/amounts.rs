@@ -166,7 +166,7 @@ fn py_float(num: &str) -> Option<f64> {
 /// the exact binary value, as CPython's dtoa mode 3), read back as a float.  Rust's `{:.2}`
 /// formats from the exact binary value with the same tie rule.
 pub fn py_round2(x: f64) -> f64 {
-    if !x.is_finite() || x.abs() >= 1e16 {
+    if !x.is_finite() || x.abs() >= 1e16 || x.fract() == 0.0 {
         return x; // already integral (or inf/nan): round() returns it unchanged
     }
     format!("{x:.2}").parse::<f64>().unwrap_or(x)

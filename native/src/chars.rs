@@ -26,6 +26,8 @@ pub const TITLE: u32 = 1 << 28;
 const LOWER_MASK: u32 = (1 << 21) - 1;
 
 static TABLE: OnceLock<Vec<u32>> = OnceLock::new();
+/// Is every printable ASCII byte (0x20..=0x7f) accepted?  (Lets `text_ok` skip them 8 at a time.)
+static PRINTABLE_OK: OnceLock<bool> = OnceLock::new();
 
 /// Install the table (65,536 little-endian u32: lowercase code point in bits 0-20, flags
 /// above).  Called once by the module init; later calls are ignored.
@@ -54,7 +56,9 @@ pub fn install(bytes: &[u8]) -> Result<(), String> {
             *e = 0;
         }
     }
+    let printable = (0x20..0x80).all(|c| v[c] & OK != 0);
     let _ = TABLE.set(v);
+    let _ = PRINTABLE_OK.set(printable);
     Ok(())
 }
 
@@ -79,7 +83,41 @@ pub fn ok(c: char) -> bool {
 
 /// Does the native path take this whole text?
 pub fn text_ok(s: &str) -> bool {
-    s.chars().all(ok)
+    let Some(t) = TABLE.get() else { return false };
+    let b = s.as_bytes();
+    let mut i = 0;
+    // ASCII bytes (most of any story) are looked up directly, 8 at a time when all are
+    // printable (0x20..=0x7f, all accepted: checked at install); a multibyte character is
+    // decoded and looked up as a whole.
+    let printable_ok = PRINTABLE_OK.get().copied().unwrap_or(false);
+    while i < b.len() {
+        if printable_ok {
+            if let Some(w) = b.get(i..i + 8) {
+                let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                const HI: u64 = 0x8080_8080_8080_8080;
+                const LO: u64 = 0x0101_0101_0101_0101;
+                // No byte >= 0x80, and no byte < 0x20 (the classic "has less than" test).
+                if x & HI == 0 && (x.wrapping_sub(LO * 0x20) & !x & HI) == 0 {
+                    i += 8;
+                    continue;
+                }
+            }
+        }
+        let c = b[i];
+        if c < 0x80 {
+            if t[c as usize] & OK == 0 {
+                return false;
+            }
+            i += 1;
+        } else {
+            let Some(ch) = s[i..].chars().next() else { return false };
+            if !ok(ch) {
+                return false;
+            }
+            i += ch.len_utf8();
+        }
+    }
+    true
 }
 
 #[inline]
@@ -101,11 +139,37 @@ pub fn lower(c: char) -> char {
 }
 
 /// `s.lower()` (for text that passed `text_ok`).
+///
+/// A byte copy lowercased in place: ASCII bytes directly, a multibyte character replaced by
+/// its lowercase, which on accepted text has the same UTF-8 length (the table's condition;
+/// any other text takes the general path).
 pub fn lower_str(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
-    s.chars().map(lower).collect()
+    let mut out = s.as_bytes().to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let c = out[i];
+        if c < 0x80 {
+            out[i] = c.to_ascii_lowercase();
+            i += 1;
+            continue;
+        }
+        let Some(ch) = s[i..].chars().next() else { break };
+        let n = ch.len_utf8();
+        let l = lower(ch);
+        if l != ch {
+            if l.len_utf8() != n {
+                return s.chars().map(lower).collect();
+            }
+            l.encode_utf8(&mut out[i..i + n]);
+        }
+        i += n;
+    }
+    // Every byte written is ASCII, or a whole character's encoding over one of the same
+    // length: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| s.chars().map(lower).collect())
 }
 
 #[inline]

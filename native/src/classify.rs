@@ -8,28 +8,33 @@
 //! byte-aligned with the text, so one `&str` and its lowercase copy serve every module.  Offsets are byte offsets
 //! internally; evidence is handed to Python with CHARACTER offsets.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyFrozenSet, PyString, PyTuple};
+use pyo3::types::{PyFrozenSet, PyString};
 
 use crate::ai::Ai;
 use crate::amounts::{is_bare_price, Amounts};
 use crate::chars;
-use crate::events::{word_starts, Events, Lits, Role};
-use crate::names::Names;
+use crate::events::{Events, LitIndex, Role};
+#[cfg(test)]
+use crate::events::{word_starts, Lits};
+use crate::names::{FxMap, FxSet, Names};
 use crate::normalize::{self, NormText};
 use crate::parties::{PartiesData, Slots};
+use crate::pyout::{self, Consts, Ctor};
 use crate::rounds::Rounds;
 use crate::rx::Rx;
 use crate::text::{back_chars, char_len, char_offset, fwd_chars};
-use crate::tokens::{has_money_char, word_bits};
+use crate::tokens::{has_money_char, word_bits, Vocab};
 use crate::types::{AmountHit, Field, Hit, Run, WatchHit};
 use crate::watchlist::Watch;
 
 /// The name `_PUBLISHER` stands for: a party that counts but is not reported.
 const PUBLISHER: &str = "\x00publisher";
+/// Size at which the canonical-name cache is emptied (as names.rs's caches).
+const MAX_CANON: usize = 20_000;
 
 /// classify.py's whole-story veto keys, in `_VETO_REGEX` order.
 const VETO_KEYS: [&str; 7] = ["promo", "ipo", "fund", "grant", "advice", "lawsuit", "trade"];
@@ -40,6 +45,8 @@ const GRANT: usize = 3;
 const ADVICE: usize = 4;
 const LAWSUIT: usize = 5;
 const TRADE: usize = 6;
+/// The round's start literals' key in `Engine::veto_index`.
+const ROUND_KEY: usize = 7;
 
 /// Rule indices the procedural code names by signal.
 struct Named {
@@ -90,13 +97,13 @@ pub struct Engine {
     watch: Watch,
     names: Names,
     parties: PartiesData,
-    vocab: HashMap<String, u128>,
+    vocab: Vocab,
     money_bit: u128,
     ai_bit: u128,
     ai_first_bit: u128,
     veto_rx: Vec<Rx>,
-    veto_lits: Vec<Lits>,
-    round_lits: Lits,
+    /// The veto keys' start literals (key k = VETO_KEYS[k]) and the round's (ROUND_KEY).
+    veto_index: LitIndex,
     promo_num: Rx,
     fund_close_pre: Rx,
     investor_name: Rx,
@@ -112,17 +119,18 @@ pub struct Engine {
     strategic_rule: Vec<bool>,
     /// Per rule: `_STRENGTH[rule.strength]`.
     strength_value: Vec<f64>,
-    /// `_EVENT_BIT` by event index; the event names in EVENT_TYPES order.
-    event_names: Vec<String>,
     funding_bit: u32,
     partnership_bit: u32,
     acquisition_idx: usize,
     funding_idx: usize,
     partnership_idx: usize,
     named: Named,
-    make_match: PyObject,
-    make_evidence: PyObject,
-    make_amount: PyObject,
+    make_match: Ctor,
+    make_evidence: Ctor,
+    make_amount: Ctor,
+    consts: Consts,
+    /// `Matcher._canon_cache`: a run's canonical name (pure in the run's text).
+    canon_cache: RefCell<FxMap<String, String>>,
 }
 
 fn err(msg: String) -> PyErr {
@@ -190,17 +198,20 @@ impl Engine {
     }
 
     /// `_FieldView.evidence`: an `Evidence` with character offsets and the quoted span.
-    fn evidence(&self, py: Python, v: &View, signal: &str, start: usize, end: usize) -> PyResult<PyObject> {
+    fn evidence(&self, py: Python, v: &View, signal: &PyObject, start: usize, end: usize) -> PyResult<PyObject> {
         if let Some((original, norm)) = v.norm {
             // norm.span(start, end), quoting the original
             let (a, b) = norm.span(original.len(), start, end);
             let quote = original.get(a..b).ok_or_else(|| err(format!("evidence span {a}..{b} off the text")))?;
             let ca = char_offset(original, a);
-            return self.make_evidence.call1(py, (signal, v.name.as_str(), ca, ca + char_len(quote), quote));
+            let (a, b, quote) =
+                (ca.into_py(py), (ca + char_len(quote)).into_py(py), PyString::new(py, quote).into_py(py));
+            return self.make_evidence.call(py, &[signal, self.consts.field(v.name), &a, &b, &quote]);
         }
         let a = char_offset(v.text, start);
         let b = a + char_len(&v.text[start..end]);
-        self.make_evidence.call1(py, (signal, v.name.as_str(), a, b, &v.text[start..end]))
+        let (a, b, quote) = (a.into_py(py), b.into_py(py), PyString::new(py, &v.text[start..end]).into_py(py));
+        self.make_evidence.call(py, &[signal, self.consts.field(v.name), &a, &b, &quote])
     }
 
     // ---- runs -----------------------------------------------------------------------------
@@ -215,7 +226,7 @@ impl Engine {
             base = base.into_iter().flat_map(|r| split_known_pair(r, hits)).collect();
         }
         // Usually each mention is exactly one of the runs: the result is the runs themselves.
-        let mut run_end: HashMap<usize, usize> = HashMap::with_capacity(base.len());
+        let mut run_end: FxMap<usize, usize> = FxMap::with_capacity_and_hasher(base.len(), Default::default());
         for r in &base {
             run_end.insert(r.start, r.end);
         }
@@ -264,6 +275,19 @@ impl Engine {
 
     /// `Matcher._canon`.
     fn canon(&self, run: &Run) -> String {
+        if let Some(n) = self.canon_cache.borrow().get(&run.text) {
+            return n.clone();
+        }
+        let name = self.canon_uncached(run);
+        let mut cache = self.canon_cache.borrow_mut();
+        if cache.len() >= MAX_CANON {
+            cache.clear();
+        }
+        cache.insert(run.text.clone(), name.clone());
+        name
+    }
+
+    fn canon_uncached(&self, run: &Run) -> String {
         let mut name = self.watch.canonical(&run.text);
         if name == run.text && name.ends_with(" AI") {
             // names.runs keeps a trailing "AI"; after a known organisation it names a unit
@@ -331,12 +355,24 @@ impl Engine {
         let lowb = low.as_bytes();
         let mut padded: Option<String> = None;
         let mut fund_gate = false;
-        for i in word_starts(low) {
-            if self.round_lits.at(lowb, i) {
+        let mut prev_letter = false;
+        for (i, &c) in lowb.iter().enumerate() {
+            // The word starts (see `events::word_starts`), without collecting them.
+            let letter = c.is_ascii_lowercase();
+            let start = letter && !prev_letter;
+            prev_letter = letter;
+            if !start {
+                continue;
+            }
+            let at = self.veto_index.mask_at(lowb, i);
+            if at == 0 {
+                continue;
+            }
+            if at & (1 << ROUND_KEY) != 0 {
                 round_starts.push(i);
             }
             for k in 0..VETO_KEYS.len() {
-                if found[k] || !self.veto_lits[k].at(lowb, i) {
+                if found[k] || at & (1 << k) == 0 {
                     continue;
                 }
                 if k == FUND {
@@ -391,7 +427,7 @@ fn casefold(py: Python, name: &str) -> String {
 
 /// `_Parties.ordered()`: raisers, investors, others, first of each casefolded name.
 fn ordered(py: Python, p: &Parties) -> Vec<String> {
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: FxSet<String> = FxSet::default();
     let mut out = Vec::new();
     for name in p.raisers.iter().chain(&p.investors).chain(&p.others) {
         if seen.insert(casefold(py, name)) {
@@ -403,8 +439,14 @@ fn ordered(py: Python, p: &Parties) -> Vec<String> {
 
 /// `dict.fromkeys(signals)`: first occurrences, in order.
 fn dedup(signals: Vec<String>) -> Vec<String> {
-    let mut seen: HashSet<String> = HashSet::with_capacity(signals.len());
-    signals.into_iter().filter(|s| seen.insert(s.clone())).collect()
+    // (A story has a handful of signals: a scan beats hashing and cloning each.)
+    let mut out: Vec<String> = Vec::with_capacity(signals.len());
+    for s in signals {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 impl Engine {
@@ -418,12 +460,12 @@ impl Engine {
         let veto_regex = cm.getattr("_VETO_REGEX")?;
         let veto_starts = cm.getattr("_VETO_STARTS")?;
         let mut veto_rx = Vec::new();
-        let mut veto_lits = Vec::new();
+        let mut veto_lits: Vec<(usize, Vec<String>)> = Vec::new();
         for k in VETO_KEYS {
             veto_rx.push(Rx::from_py(veto_regex.get_item(k)?)?);
-            veto_lits.push(Lits::new(&veto_starts.get_item(k)?.extract::<Vec<String>>()?));
+            veto_lits.push((veto_lits.len(), veto_starts.get_item(k)?.extract::<Vec<String>>()?));
         }
-        let round_lits = Lits::new(&veto_starts.get_item("round")?.extract::<Vec<String>>()?);
+        veto_lits.push((ROUND_KEY, veto_starts.get_item("round")?.extract::<Vec<String>>()?));
         let rx = |name: &str| -> PyResult<Rx> { Rx::from_py(cm.getattr(name)?) };
         let generic = str_set(cm.getattr("_GENERIC_DEAL")?)?;
         let deal_money = str_set(cm.getattr("_DEAL_MONEY_RULES")?)?;
@@ -444,6 +486,8 @@ impl Engine {
         for r in &ev.rules {
             strength_value.push(*strength.get(&r.strength).ok_or_else(|| err(format!("no strength {}", r.strength)))?);
         }
+        let signals: Vec<&str> = ev.rules.iter().map(|r| r.signal.as_str()).collect();
+        let consts = Consts::new(py, &signals, &event_names)?;
         Ok(Engine {
             generic_deal: ev.rules.iter().map(|r| generic.contains(&r.signal)).collect(),
             deal_money: ev.rules.iter().map(|r| deal_money.contains(&r.signal)).collect(),
@@ -455,13 +499,12 @@ impl Engine {
             watch: Watch::from_py(matcher.getattr("watchlist")?)?,
             names: Names::load(py)?,
             parties: PartiesData::load(py)?,
-            vocab: matcher.getattr("_vocab")?.extract()?,
+            vocab: Vocab::new(&matcher.getattr("_vocab")?.extract()?).map_err(err)?,
             money_bit: cm.getattr("_MONEY_BIT")?.extract()?,
             ai_bit: cm.getattr("_AI_BIT")?.extract()?,
             ai_first_bit: cm.getattr("_AI_FIRST_BIT")?.extract()?,
             veto_rx,
-            veto_lits,
-            round_lits,
+            veto_index: LitIndex::new(&veto_lits),
             promo_num: rx("_PROMO_NUM")?,
             fund_close_pre: rx("_FUND_CLOSE_PRE")?,
             investor_name: rx("_INVESTOR_NAME")?,
@@ -473,15 +516,17 @@ impl Engine {
             pair_anaphor: rx("_PAIR_ANAPHOR")?,
             funding_bit: 1 << funding_idx,
             partnership_bit: 1 << partnership_idx,
-            event_names,
+
             acquisition_idx,
             funding_idx,
             partnership_idx,
             named,
             ev,
-            make_match,
-            make_evidence,
-            make_amount,
+            make_match: Ctor::new(py, make_match)?,
+            make_evidence: Ctor::new(py, make_evidence)?,
+            make_amount: Ctor::new(py, make_amount)?,
+            consts,
+            canon_cache: RefCell::new(FxMap::default()),
         })
     }
 
@@ -502,7 +547,7 @@ impl Engine {
             if !v.text.is_empty() && (self.bits(v) & self.ai_bit != 0 || self.ai.ai_phrase_low(v.text, v.low)) {
                 if let Some((a, b)) = self.ai.ai_keyword_low(v.text, v.low) {
                     signals.push("ai:keyword".into());
-                    evidence.push(self.evidence(py, v, "ai:keyword", a, b)?);
+                    evidence.push(self.evidence(py, v, &self.consts.ai_keyword, a, b)?);
                     return Ok(true);
                 }
             }
@@ -514,7 +559,7 @@ impl Engine {
             for h in self.watch_hits(v) {
                 if self.watch.entry_ai_first(h.entry) {
                     signals.push(format!("ai:watchlist:{}", self.watch.entry_kind(h.entry)));
-                    evidence.push(self.evidence(py, v, "ai:watchlist", h.start, h.end)?);
+                    evidence.push(self.evidence(py, v, &self.consts.ai_watchlist, h.start, h.end)?);
                     return Ok(true);
                 }
             }
@@ -616,7 +661,7 @@ impl Engine {
             }
             let ok = match &names {
                 None => false,
-                Some(n) => n.iter().collect::<HashSet<_>>().len() >= need,
+                Some(n) => n.iter().collect::<FxSet<_>>().len() >= need,
             };
             if !ok {
                 signals.push(if names.is_none() {
@@ -926,8 +971,9 @@ impl Engine {
         let Some((_, in_summary, a)) = best else { return Ok(None) };
         let v = if in_summary { summary } else { title };
         signals.push("amount".into());
-        evidence.push(self.evidence(py, v, "amount", a.start, a.end)?);
-        Ok(Some(self.make_amount.call1(py, (a.value, a.currency.as_str()))?))
+        evidence.push(self.evidence(py, v, &self.consts.amount, a.start, a.end)?);
+        let (value, currency) = (a.value.into_py(py), PyString::new(py, &a.currency).into_py(py));
+        Ok(Some(self.make_amount.call(py, &[&value, &currency])?))
     }
 
     /// `Matcher._round`.
@@ -941,7 +987,7 @@ impl Engine {
         for (v, starts) in [(title, Some(title_starts)), (summary, None)] {
             if let Some((label, a, b)) = self.rounds.find_round(v.text, v.low, starts) {
                 signals.push("round".into());
-                evidence.push(self.evidence(py, v, "round", a, b)?);
+                evidence.push(self.evidence(py, v, &self.consts.round, a, b)?);
                 return Ok(Some(label));
             }
         }
@@ -952,23 +998,11 @@ impl Engine {
         Ok(None)
     }
 
-    fn events_tuple<'p>(&self, py: Python<'p>, bits: u32) -> &'p PyTuple {
-        let names: Vec<&str> = self
-            .event_names
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| bits & (1 << i) != 0)
-            .map(|(_, e)| e.as_str())
-            .collect();
-        PyTuple::new(py, names)
-    }
-
     fn empty_match(&self, py: Python, ai: bool, evidence: Vec<PyObject>, signals: Vec<String>) -> PyResult<PyObject> {
-        let empty = PyTuple::empty(py);
-        self.make_match.call1(
-            py,
-            (ai, empty, empty, py.None(), py.None(), 0.0f64, PyTuple::new(py, evidence), PyTuple::new(py, signals)),
-        )
+        let none = py.None();
+        let (ai, empty) = (ai.into_py(py), self.consts.events(0));
+        let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &signals));
+        self.make_match.call(py, &[&ai, empty, empty, &none, &none, self.consts.zero(), &evidence, &signals])
     }
 
     /// `Matcher.classify` on two texts, each accepted (`chars::text_ok`, norm None) or
@@ -1010,7 +1044,7 @@ impl Engine {
             found |= 1 << rule.event_idx;
             miss *= 1.0 - self.strength_value[h.rule];
             let v = self.view_of(h, title, summary);
-            evidence.push(self.evidence(py, v, &rule.signal, h.start, h.end)?);
+            evidence.push(self.evidence(py, v, &self.consts.rule_signal[h.rule], h.start, h.end)?);
         }
         let strategic = self.strategic(&kept, &parties);
         if strategic {
@@ -1041,7 +1075,7 @@ impl Engine {
         }
         if found & self.funding_bit != 0 {
             // Investors in sentences of their own, wherever the round itself was read.
-            let raisers: HashSet<String> = parties.raisers.iter().map(|n| casefold(py, n)).collect();
+            let raisers: FxSet<String> = parties.raisers.iter().map(|n| casefold(py, n)).collect();
             for v in [title, summary] {
                 if v.text.is_empty() || !self.parties.may_name_investors(v.low) {
                     continue;
@@ -1070,19 +1104,18 @@ impl Engine {
         let confidence = (1.0 - miss) * if ai { 1.0 } else { 0.9 };
         let confidence = if 0.99 < confidence { 0.99 } else { confidence };
         let parties_out = ordered(py, &parties);
-        self.make_match.call1(
-            py,
-            (
-                ai,
-                self.events_tuple(py, events),
-                PyTuple::new(py, parties_out),
-                amount.unwrap_or_else(|| py.None()),
-                rnd,
-                confidence,
-                PyTuple::new(py, evidence),
-                PyTuple::new(py, dedup(signals)),
-            ),
-        )
+        let none = py.None();
+        let ai = ai.into_py(py);
+        let parties_out = pyout::str_tuple(py, &parties_out);
+        let amount = amount.unwrap_or_else(|| py.None());
+        let rnd = match rnd {
+            Some(r) => PyString::new(py, &r).into_py(py),
+            None => none,
+        };
+        let confidence = confidence.into_py(py);
+        let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &dedup(signals)));
+        self.make_match.call(py,
+              &[&ai, self.consts.events(events), &parties_out, &amount, &rnd, &confidence, &evidence, &signals])
     }
 }
 
@@ -1095,6 +1128,12 @@ impl Engine {
     fn new(py: Python, matcher: &PyAny, make_match: PyObject, make_evidence: PyObject,
            make_amount: PyObject) -> PyResult<Engine> {
         Engine::load(py, matcher, make_match, make_evidence, make_amount)
+    }
+
+    /// Which result constructors run natively (match, evidence, amount): see `pyout::Ctor`.
+    #[getter]
+    fn native_constructors(&self) -> (bool, bool, bool) {
+        (self.make_match.is_fast(), self.make_evidence.is_fast(), self.make_amount.is_fast())
     }
 
     /// `Matcher.classify(Story(title=title, summary=summary))`, or None when a field holds a

@@ -64,9 +64,188 @@ impl Lits {
     #[inline]
     pub fn at(&self, low: &[u8], i: usize) -> bool {
         match low.get(i) {
-            Some(&f) => self.buckets[f as usize].iter().any(|l| low[i..].starts_with(l)),
+            Some(&f) => self.buckets[f as usize].iter().any(|l| prefix_at(low, i, l)),
             None => false,
         }
+    }
+}
+
+/// Does `lit` occur at byte `i` of `low`?  (A byte loop: literals are a few bytes long, and
+/// a call to memcmp per literal cost more than the comparison.)
+#[inline]
+fn prefix_at(low: &[u8], i: usize, lit: &[u8]) -> bool {
+    match low.get(i..i + lit.len()) {
+        Some(w) => w.iter().zip(lit).all(|(a, b)| a == b),
+        None => false,
+    }
+}
+
+/// One literal of a `LitIndex`: its first (up to) 8 bytes as a little-endian word and a
+/// mask, so that one load and one comparison test most literals at an offset.
+struct Lit {
+    key: u16,
+    len: usize,
+    head: u64,
+    mask: u64,
+    /// The bytes after the first 8.
+    tail: Box<[u8]>,
+}
+
+impl Lit {
+    fn new(key: u16, b: &[u8]) -> Lit {
+        let n = b.len().min(8);
+        let mut head = 0u64;
+        for (i, &c) in b[..n].iter().enumerate() {
+            head |= (c as u64) << (8 * i);
+        }
+        let mask = if n == 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+        Lit { key, len: b.len(), head, mask, tail: b[n..].into() }
+    }
+
+    /// Does the literal occur at `i` of `low`, whose 8 bytes from `i` (zero-padded) are `w`?
+    #[inline]
+    fn at(&self, low: &[u8], i: usize, w: u64) -> bool {
+        w & self.mask == self.head
+            && i + self.len <= low.len()
+            && (self.len <= 8 || low[i + 8..i + self.len] == *self.tail)
+    }
+}
+
+/// The 8 bytes of `low` from `i`, little-endian, zero-padded past the end.
+#[inline]
+fn load8(low: &[u8], i: usize) -> u64 {
+    match low.get(i..i + 8) {
+        Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+        None => {
+            let mut x = 0u64;
+            for (k, &c) in low[i.min(low.len())..].iter().enumerate() {
+                x |= (c as u64) << (8 * k);
+            }
+            x
+        }
+    }
+}
+
+/// Several sets of lowercase literals (each set named by a key), indexed by their first
+/// three bytes: at an offset, which sets have a literal starting there.  One lookup per word
+/// start replaces asking each set (a rule's `_STARTS`, a veto's start words) in turn.
+pub struct LitIndex {
+    /// Open addressing on the first three bytes: `prefix << 32 | (1 + group)`, 0 when free.
+    table: Vec<u64>,
+    shift: u32,
+    /// Ranges of `lits` sharing a three-byte prefix.
+    groups: Vec<(u32, u32)>,
+    lits: Vec<Lit>,
+    /// Literals shorter than three bytes, asked at every offset.
+    short: Vec<Lit>,
+}
+
+#[inline]
+fn slot3(prefix: u64, shift: u32) -> usize {
+    (prefix.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+}
+
+impl LitIndex {
+    /// `sets`: (key, literals); keys must fit in u16.
+    pub fn new<S: AsRef<str>>(sets: &[(usize, Vec<S>)]) -> LitIndex {
+        let mut by_prefix: Vec<(u64, Vec<Lit>)> = Vec::new();
+        let mut short = Vec::new();
+        for (key, ls) in sets {
+            for l in ls {
+                let b = l.as_ref().as_bytes();
+                let lit = Lit::new(*key as u16, b);
+                if b.len() < 3 {
+                    if !b.is_empty() {
+                        short.push(lit);
+                    }
+                    continue;
+                }
+                let prefix = lit.head & 0xff_ffff;
+                match by_prefix.iter_mut().find(|(p, _)| *p == prefix) {
+                    Some((_, v)) => v.push(lit),
+                    None => by_prefix.push((prefix, vec![lit])),
+                }
+            }
+        }
+        let size = (by_prefix.len() * 4).max(16).next_power_of_two();
+        let shift = 64 - size.trailing_zeros();
+        let mut ix = LitIndex { table: vec![0; size], shift, groups: Vec::new(), lits: Vec::new(), short };
+        for (prefix, v) in by_prefix {
+            let start = ix.lits.len() as u32;
+            ix.lits.extend(v);
+            ix.groups.push((start, ix.lits.len() as u32));
+            let mut k = slot3(prefix, shift);
+            while ix.table[k] != 0 {
+                k = (k + 1) & (size - 1);
+            }
+            ix.table[k] = prefix << 32 | ix.groups.len() as u64;
+        }
+        ix
+    }
+
+    /// Call `f(key)` for each literal starting at byte `i` of `low` (a key may come twice).
+    #[inline]
+    pub fn for_each_at(&self, low: &[u8], i: usize, mut f: impl FnMut(usize)) {
+        if i >= low.len() {
+            return;
+        }
+        let w = load8(low, i);
+        for lit in &self.short {
+            if lit.at(low, i, w) {
+                f(lit.key as usize);
+            }
+        }
+        // (Past the text's end the padding is NUL, which no literal holds.)
+        let prefix = w & 0xff_ffff;
+        let mask = self.table.len() - 1;
+        let mut k = slot3(prefix, self.shift);
+        loop {
+            let e = self.table[k];
+            if e == 0 {
+                return;
+            }
+            if e >> 32 == prefix {
+                let (a, b) = self.groups[(e & 0xffff_ffff) as usize - 1];
+                for lit in &self.lits[a as usize..b as usize] {
+                    if lit.at(low, i, w) {
+                        f(lit.key as usize);
+                    }
+                }
+                return;
+            }
+            k = (k + 1) & mask;
+        }
+    }
+
+    /// The keys (< 64) with a literal at `i`, as a bit set.
+    #[inline]
+    pub fn mask_at(&self, low: &[u8], i: usize) -> u64 {
+        let mut m = 0u64;
+        self.for_each_at(low, i, |k| m |= 1u64.checked_shl(k as u32).unwrap_or(0));
+        m
+    }
+
+    /// (key, word start) for every word start of `low` where a literal of the key begins,
+    /// sorted by key then offset (each pair once).
+    pub fn candidates(&self, low: &str) -> Vec<(u16, usize)> {
+        let b = low.as_bytes();
+        let mut out: Vec<(u16, usize)> = Vec::new();
+        let mut prev_letter = false;
+        for (i, &c) in b.iter().enumerate() {
+            let letter = c.is_ascii_lowercase();
+            if letter && !prev_letter {
+                let mark = out.len();
+                self.for_each_at(b, i, |k| {
+                    let k = k as u16;
+                    if !out[mark..].iter().any(|&(r, _)| r == k) {
+                        out.push((k, i));
+                    }
+                });
+            }
+            prev_letter = letter;
+        }
+        out.sort_by_key(|&(r, _)| r); // stable: offsets stay in order within a key
+        out
     }
 }
 
@@ -112,7 +291,8 @@ pub struct Rule {
     pub min_parties: usize,
     pub money: bool,
     need: u128,
-    starts: Option<Lits>,
+    /// The rule's `_STARTS` literals (None: the rule is searched for everywhere).
+    start_list: Option<Vec<String>>,
     pre: Option<Pre>,
 }
 
@@ -127,6 +307,7 @@ pub struct Events {
     background_before: Rx,
     background_lits: Rx,
     amount_next: Rx,
+    start_index: LitIndex,
 }
 
 fn get_u128(m: &PyAny, name: &str) -> PyResult<u128> {
@@ -152,7 +333,7 @@ impl Events {
             let strength: String = r.getattr("strength")?.extract()?;
             let role_name: String = r.getattr("role")?.extract()?;
             let lits = match starts.get_item(signal.as_str()) {
-                Some(t) => Some(Lits::new(&t.extract::<Vec<String>>()?)),
+                Some(t) => Some(t.extract::<Vec<String>>()?),
                 None => None,
             };
             let pre = match pres.get_item(signal.as_str()) {
@@ -178,10 +359,18 @@ impl Events {
                 min_parties: r.getattr("min_parties")?.extract()?,
                 money: r.getattr("money")?.extract()?,
                 need: needs.get(i).copied().unwrap_or(0),
-                starts: lits,
+                start_list: lits,
                 pre,
                 signal,
             });
+        }
+        let start_lits: Vec<(usize, Vec<String>)> = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r): (usize, &Rule)| r.start_list.clone().map(|l| (i, l)))
+            .collect();
+        if rules.len() > u16::MAX as usize {
+            return Err(pyo3::exceptions::PyValueError::new_err("too many event rules"));
         }
         let gwb: &PyDict = m.getattr("GATE_WORD_BITS")?.downcast()?;
         let mut gate_word_bits = Vec::new();
@@ -198,6 +387,7 @@ impl Events {
             background_before: Rx::from_py(m.getattr("BACKGROUND_BEFORE")?)?,
             background_lits: Rx::from_py(m.getattr("_BACKGROUND_LITS_RX")?)?,
             amount_next: Rx::from_py(m.getattr("_AMOUNT_NEXT")?)?,
+            start_index: LitIndex::new(&start_lits),
         })
     }
 
@@ -232,8 +422,8 @@ impl Events {
         let mask = bits & if title { self.gate_bits_mask } else { self.summary_mask };
         let mut hits = Vec::new();
         let mut padded: Option<String> = None;
-        let mut starts: Option<Vec<usize>> = None;
-        let lowb = low.as_bytes();
+        let mut cands: Option<Vec<(u16, usize)>> = None;
+        let mut cursor = 0;
         for (ri, rule) in self.rules.iter().enumerate() {
             if !(title || rule.summary) || (!money && rule.money) || mask & rule.need != rule.need {
                 continue;
@@ -257,15 +447,22 @@ impl Events {
                     }
                 }
             }
-            let found: Vec<(usize, usize)> = match &rule.starts {
+            let found: Vec<(usize, usize)> = match &rule.start_list {
                 None => rule.rx.find_iter(text, pos, text.len()).iter().map(|c| c.span()).collect(),
-                Some(lits) => {
-                    // Try the rule only at its word starts, keeping finditer's non-overlap.
-                    let ws = starts.get_or_insert_with(|| word_starts(low));
+                Some(_) => {
+                    // Try the rule only at the word starts holding one of its literals,
+                    // keeping finditer's non-overlap.
+                    let cs = cands.get_or_insert_with(|| self.start_index.candidates(low));
+                    let ri16 = ri as u16;
+                    while cursor < cs.len() && cs[cursor].0 < ri16 {
+                        cursor += 1;
+                    }
                     let mut out = Vec::new();
                     let mut end = 0;
-                    for &p in ws.iter() {
-                        if p < end || !lits.at(lowb, p) {
+                    while cursor < cs.len() && cs[cursor].0 == ri16 {
+                        let p = cs[cursor].1;
+                        cursor += 1;
+                        if p < end {
                             continue;
                         }
                         if let Some(c) = rule.rx.match_at(text, p) {

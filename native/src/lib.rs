@@ -14,6 +14,7 @@ pub mod events;
 pub mod names;
 pub mod normalize;
 pub mod parties;
+pub mod pyout;
 pub mod rx;
 pub mod text;
 pub mod types;

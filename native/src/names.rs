@@ -53,6 +53,8 @@ const CACHED_TOKENS: usize = 4;
 /// Cache sizes at which a cache is emptied (names.py: 20,000 chunks; 8,192 token kinds).
 const MAX_PIECES: usize = 20_000;
 const MAX_KINDS: usize = 20_000;
+/// `is_org_like`'s cache size at which it is emptied.
+const MAX_ORG: usize = 20_000;
 
 /// Characters `_clean` strips on the right before the possessive (`tok.rstrip(".,;:!?")`).
 const CLEAN_RSTRIP: &[char] = &['.', ',', ';', ':', '!', '?'];
@@ -97,6 +99,8 @@ pub struct Names {
     piece_cache: RefCell<FxMap<String, Vec<(usize, String)>>>,
     /// `_token_kind`'s cache.
     kind_cache: RefCell<FxMap<String, Kind>>,
+    /// `is_org_like`'s answers (a pure function of the name; names recur across stories).
+    org_cache: RefCell<FxMap<String, bool>>,
 }
 
 fn str_set(obj: &PyAny) -> PyResult<FxSet<String>> {
@@ -184,6 +188,7 @@ impl Names {
             scaled_number: rx("_SCALED_NUMBER")?,
             piece_cache: RefCell::new(FxMap::default()),
             kind_cache: RefCell::new(FxMap::default()),
+            org_cache: RefCell::new(FxMap::default()),
         })
     }
 
@@ -409,6 +414,19 @@ impl Names {
     /// Ports `names.is_org_like`: could `name` be an organisation rather than a
     /// place/person/product?
     pub fn is_org_like(&self, name: &str) -> bool {
+        if let Some(&v) = self.org_cache.borrow().get(name) {
+            return v;
+        }
+        let v = self.is_org_like_uncached(name);
+        let mut cache = self.org_cache.borrow_mut();
+        if cache.len() >= MAX_ORG {
+            cache.clear();
+        }
+        cache.insert(name.to_string(), v);
+        v
+    }
+
+    fn is_org_like_uncached(&self, name: &str) -> bool {
         let folded = chars::lower_str(name);
         if char_len(name) < 2 && !chars::str_isupper(name) {
             return false;

@@ -39,28 +39,60 @@ pub struct Rx {
 }
 
 /// One match: group spans (byte offsets), group 0 the whole match.
+///
+/// Patterns of up to `INLINE` groups (nearly all) keep the spans inline: a match costs no
+/// allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caps {
-    spans: Vec<Option<(usize, usize)>>,
+    n: usize,
+    inline: [(usize, usize); INLINE],
+    more: Vec<Option<(usize, usize)>>,
 }
 
+const INLINE: usize = 6;
+/// An inline span for a group that did not take part.
+const UNSET: (usize, usize) = (usize::MAX, usize::MAX);
+
 impl Caps {
+    fn from_locs(n: usize, locs: &CaptureLocations) -> Caps {
+        if n <= INLINE {
+            let mut inline = [UNSET; INLINE];
+            for (i, slot) in inline.iter_mut().enumerate().take(n) {
+                if let Some(sp) = locs.get(i) {
+                    *slot = sp;
+                }
+            }
+            Caps { n, inline, more: Vec::new() }
+        } else {
+            Caps { n, inline: [UNSET; INLINE], more: (0..n).map(|i| locs.get(i)).collect() }
+        }
+    }
+
+    /// The whole match's span (group 0 always takes part in a match).
+    #[inline]
+    pub fn span(&self) -> (usize, usize) {
+        self.get(0).unwrap_or((0, 0))
+    }
     #[inline]
     pub fn start(&self) -> usize {
-        self.spans[0].unwrap().0
+        self.span().0
     }
     #[inline]
     pub fn end(&self) -> usize {
-        self.spans[0].unwrap().1
-    }
-    #[inline]
-    pub fn span(&self) -> (usize, usize) {
-        self.spans[0].unwrap()
+        self.span().1
     }
     /// Python's `m.span(i)` (None when the group did not take part).
     #[inline]
     pub fn get(&self, i: usize) -> Option<(usize, usize)> {
-        self.spans.get(i).copied().flatten()
+        if i >= self.n {
+            return None;
+        }
+        if self.n <= INLINE {
+            let sp = self.inline[i];
+            if sp == UNSET { None } else { Some(sp) }
+        } else {
+            self.more[i]
+        }
     }
     /// Python's `m.group(i)` on `text`.
     #[inline]
@@ -71,7 +103,7 @@ impl Caps {
     /// by PCRE2; this is the highest-numbered group that matched, which equals lastindex
     /// for patterns whose groups are not nested (check before relying on it).
     pub fn last_group(&self) -> Option<usize> {
-        (1..self.spans.len()).rev().find(|&i| self.spans[i].is_some())
+        (1..self.n).rev().find(|&i| self.get(i).is_some())
     }
 }
 
@@ -219,8 +251,7 @@ impl Rx {
         let (re, locs) = if anchored { (&self.anchored, la) } else { (&self.search, ls) };
         match re.captures_read_at(locs, subject, pos) {
             Ok(Some(_)) => {
-                let spans = (0..self.ngroups).map(|i| locs.get(i)).collect();
-                Some(Caps { spans })
+                Some(Caps::from_locs(self.ngroups, locs))
             }
             // A match error (resource limit) counts as no match, as the safe outcome.
             _ => None,

@@ -26,29 +26,112 @@ fn is_strip(c: char) -> bool {
     }
 }
 
-/// A token separator: Python `str.split()` whitespace, or "-" / "/" (which `_word_text`
-/// turns into spaces first).
-#[inline]
-fn is_sep(c: char) -> bool {
-    c == '-' || c == '/' || chars::is_space(c)
-}
-
 /// Call `f` with each token of `low` stripped of `_STRIP` at both ends, non-empty ones only:
 /// `_EDGE.sub("", low.replace("-", " ").replace("/", " ")).split()`.
 ///
 /// (`_EDGE` deletes exactly the `_STRIP` runs touching a token's start or end, i.e.
 /// `str.strip(_STRIP)` per token; a token of punctuation only disappears.)
+///
+/// A byte scan: ASCII bytes are classified directly; only a multibyte character (whose lead
+/// byte is >= 0xC0) is decoded, to ask whether it is whitespace.
+/// Byte classes of ASCII text for `for_each_token`: a token byte, a separator (Python
+/// `str.split()` whitespace, "-", "/"), or a `_STRIP` character.
+const WORD: u8 = 0;
+const SEP: u8 = 1;
+const STRIP_B: u8 = 2;
+static ASCII_CLASS: [u8; 128] = {
+    let mut t = [WORD; 128];
+    let seps = b"-/ \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = SEP;
+        i += 1;
+    }
+    let strips = b".,;:!?()[]{}\"'*";
+    let mut i = 0;
+    while i < strips.len() {
+        t[strips[i] as usize] = STRIP_B;
+        i += 1;
+    }
+    t
+};
+
 #[inline]
 fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+    for_each_token_span(low, |a, b| f(&low[a..b]))
+}
+
+/// `for_each_token` giving each token as its byte span in `low`.
+#[inline]
+fn for_each_token_span(low: &str, f: impl FnMut(usize, usize)) {
+    if low.is_ascii() {
+        for_each_token_ascii(low, f)
+    } else {
+        let base = low.as_ptr() as usize;
+        let mut f = f;
+        for_each_token_any(low, |t| {
+            let a = t.as_ptr() as usize - base;
+            f(a, a + t.len())
+        })
+    }
+}
+
+/// `for_each_token` on ASCII text: one table lookup per byte.
+#[inline]
+fn for_each_token_ascii(low: &str, mut f: impl FnMut(usize, usize)) {
+    let b = low.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    loop {
+        while i < n && ASCII_CLASS[b[i] as usize] == SEP {
+            i += 1;
+        }
+        if i == n {
+            return;
+        }
+        let mut start = i;
+        while i < n && ASCII_CLASS[b[i] as usize] != SEP {
+            i += 1;
+        }
+        let mut end = i;
+        while start < end && ASCII_CLASS[b[start] as usize] == STRIP_B {
+            start += 1;
+        }
+        while start < end && ASCII_CLASS[b[end - 1] as usize] == STRIP_B {
+            end -= 1;
+        }
+        if start < end {
+            f(start, end);
+        }
+    }
+}
+
+/// `for_each_token` on any text: ASCII bytes are classified directly; only a multibyte
+/// character is decoded, to ask whether it is whitespace.
+#[inline]
+fn for_each_token_any<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
+    let b = low.as_bytes();
+    let n = b.len();
     let mut start: Option<usize> = None;
-    for (i, c) in low.char_indices() {
-        if is_sep(c) {
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        let (sep, len) = if c < 0x80 {
+            (matches!(c, b'-' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f), 1)
+        } else {
+            match low[i..].chars().next() {
+                Some(ch) => (chars::is_space(ch), ch.len_utf8()),
+                None => (false, 1),
+            }
+        };
+        if sep {
             if let Some(s) = start.take() {
                 emit(&low[s..i], &mut f);
             }
         } else if start.is_none() {
             start = Some(i);
         }
+        i += len;
     }
     if let Some(s) = start {
         emit(&low[s..], &mut f);
@@ -57,20 +140,185 @@ fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
 
 #[inline]
 fn emit<'a>(tok: &'a str, f: &mut impl FnMut(&'a str)) {
-    let t = tok.trim_matches(is_strip);
+    let t = strip_edges(tok);
     if !t.is_empty() {
         f(t);
+    }
+}
+
+/// `tok.strip(_STRIP)`, with byte tests for the ASCII members.
+#[inline]
+fn strip_edges(tok: &str) -> &str {
+    let b = tok.as_bytes();
+    let (mut a, mut z) = (0, b.len());
+    while a < z {
+        let c = b[a];
+        if c < 0x80 {
+            if !is_strip(c as char) {
+                break;
+            }
+            a += 1;
+        } else {
+            match tok[a..z].chars().next() {
+                Some(ch) if is_strip(ch) => a += ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    while a < z {
+        let c = b[z - 1];
+        if c < 0x80 {
+            if !is_strip(c as char) {
+                break;
+            }
+            z -= 1;
+        } else {
+            match tok[a..z].chars().next_back() {
+                Some(ch) if is_strip(ch) => z -= ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    &tok[a..z]
+}
+
+/// A word -> bits table for `word_bits` (e.g. `Matcher._vocab`): open addressing on a
+/// multiplicative hash of the word's bytes, probed without allocating.  Most tokens of a
+/// story are not in it: the probe reads only `slots` (4 bytes a slot, a few KB, cache
+/// resident), whose 16-bit hash tags reject nearly every absent word before an entry is
+/// read.  Words of up to 8 bytes (most) are hashed and compared as one masked 8-byte load.
+pub struct Vocab {
+    /// `tag << 16 | (entry index + 1)`; 0 marks a free slot.
+    slots: Vec<u32>,
+    entries: Vec<VocabEntry>,
+    /// The bytes of keys longer than 8, after their first 8.
+    tails: Vec<u8>,
+    mask: usize,
+    max_len: usize,
+}
+
+struct VocabEntry {
+    head: u64,
+    len: u32,
+    tail_off: u32,
+    bits: u128,
+}
+
+const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The first `min(len, 8)` bytes of `buf[start..start + len]`, little-endian, zero-padded.
+#[inline]
+fn head_of(buf: &[u8], start: usize, len: usize) -> u64 {
+    let n = len.min(8);
+    match buf.get(start..start + 8) {
+        Some(w) => {
+            let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            if n == 8 { x } else { x & ((1u64 << (8 * n)) - 1) }
+        }
+        None => {
+            let mut x = 0u64;
+            for (i, &c) in buf[start..start + n].iter().enumerate() {
+                x |= (c as u64) << (8 * i);
+            }
+            x
+        }
+    }
+}
+
+/// The hash of a word from its head and its bytes past 8 (`rest`).
+#[inline]
+fn word_hash(head: u64, len: usize, rest: &[u8]) -> u64 {
+    let mut h = (head ^ (len as u64).rotate_left(56)).wrapping_mul(HASH_K);
+    let mut chunks = rest.chunks(8);
+    for c in &mut chunks {
+        let mut x = 0u64;
+        for (i, &b) in c.iter().enumerate() {
+            x |= (b as u64) << (8 * i);
+        }
+        h = (h.rotate_left(29) ^ x).wrapping_mul(HASH_K);
+    }
+    h ^ (h >> 29)
+}
+
+#[inline]
+fn slot_tag(h: u64) -> u32 {
+    ((h >> 48) as u32) << 16
+}
+
+impl Vocab {
+    /// Fails on more than 65,535 words (the slots hold a 16-bit entry index).
+    pub fn new(table: &HashMap<String, u128>) -> Result<Vocab, String> {
+        let size = (table.len() * 2).max(16).next_power_of_two();
+        let mut v = Vocab { slots: vec![0; size], entries: Vec::new(), tails: Vec::new(), mask: size - 1, max_len: 0 };
+        let mut words: Vec<(&String, &u128)> = table.iter().collect();
+        words.sort(); // deterministic layout
+        for (w, &bits) in words {
+            let k = w.as_bytes();
+            let head = head_of(k, 0, k.len());
+            let rest = if k.len() > 8 { &k[8..] } else { &[][..] };
+            let h = word_hash(head, k.len(), rest);
+            let mut i = h as usize & v.mask;
+            while v.slots[i] != 0 {
+                i = (i + 1) & v.mask;
+            }
+            v.entries.push(VocabEntry { head, len: k.len() as u32, tail_off: v.tails.len() as u32, bits });
+            v.tails.extend_from_slice(rest);
+            v.max_len = v.max_len.max(k.len());
+            let idx = v.entries.len() as u32;
+            if idx >= 1 << 16 {
+                return Err(format!("vocabulary of {} words: too large for Vocab", table.len()));
+            }
+            v.slots[i] = slot_tag(h) | idx;
+        }
+        Ok(v)
+    }
+
+    /// `table.get(buf[start..end])`.
+    #[inline]
+    pub fn get_in(&self, buf: &[u8], start: usize, end: usize) -> Option<u128> {
+        let len = end - start;
+        if len > self.max_len {
+            return None;
+        }
+        let head = head_of(buf, start, len);
+        let rest = if len > 8 { &buf[start + 8..end] } else { &[][..] };
+        let h = word_hash(head, len, rest);
+        let tag = slot_tag(h);
+        let mut i = h as usize & self.mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return None;
+            }
+            if s & 0xffff_0000 == tag {
+                let e = &self.entries[(s & 0xffff) as usize - 1];
+                if e.head == head
+                    && e.len as usize == len
+                    && (len <= 8 || self.tails[e.tail_off as usize..e.tail_off as usize + len - 8] == *rest)
+                {
+                    return Some(e.bits);
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// `table.get(w)`.
+    #[inline]
+    pub fn get(&self, w: &str) -> Option<u128> {
+        self.get_in(w.as_bytes(), 0, w.len())
     }
 }
 
 /// Ports tokens.word_bits(low, table): the OR of `table[w]` over the field's tokens found in
 /// `table` (a table built by `with_possessives`, e.g. `Matcher._vocab`: tokens keep their
 /// trailing "'s", which the table maps to the word's value).
-pub fn word_bits(low: &str, table: &HashMap<String, u128>) -> u128 {
+pub fn word_bits(low: &str, table: &Vocab) -> u128 {
     let mut bits = 0u128;
-    for_each_token(low, |w| {
-        if let Some(v) = table.get(w) {
-            bits |= *v;
+    let b = low.as_bytes();
+    for_each_token_span(low, |s, e| {
+        if let Some(v) = table.get_in(b, s, e) {
+            bits |= v;
         }
     });
     bits
@@ -119,32 +367,24 @@ pub fn has_money_char(text: &str) -> bool {
 /// lowercase letter, in increasing order.  Offsets are byte offsets into `low` (= `text`):
 /// the scanner's match *start* on the padded copy is exactly that offset.
 pub struct WordStarts {
-    /// Literals grouped by their first byte (each starts with an ASCII lowercase letter).
-    by_first: Vec<Vec<String>>,
+    /// The literals (each starts with an ASCII lowercase letter), as one key of a LitIndex.
+    index: crate::events::LitIndex,
 }
 
 impl WordStarts {
     pub fn new(literals: &[String]) -> Result<WordStarts, String> {
-        let mut by_first: Vec<Vec<String>> = vec![Vec::new(); 26];
         for lit in literals {
-            let Some(&b) = lit.as_bytes().first() else {
+            if !lit.as_bytes().first().map_or(false, |b| b.is_ascii_lowercase()) {
                 return Err(format!("literal must start with a lowercase ASCII letter: {lit:?}"));
-            };
-            if !b.is_ascii_lowercase() {
-                return Err(format!("literal must start with a lowercase ASCII letter: {lit:?}"));
-            }
-            let v = &mut by_first[(b - b'a') as usize];
-            if !v.contains(lit) {
-                v.push(lit.clone());
             }
         }
-        Ok(WordStarts { by_first })
+        Ok(WordStarts { index: crate::events::LitIndex::new(&[(0, literals.to_vec())]) })
     }
 
-    /// Does a literal begin at byte offset `i` of `low` (whose byte `i` is `b`)?
+    /// Does a literal begin at byte offset `i` of `low`?
     #[inline]
-    fn literal_at(&self, low: &[u8], i: usize, b: u8) -> bool {
-        self.by_first[(b - b'a') as usize].iter().any(|lit| low[i..].starts_with(lit.as_bytes()))
+    fn literal_at(&self, low: &[u8], i: usize, _b: u8) -> bool {
+        self.index.mask_at(low, i) != 0
     }
 
     /// Call `f(i)` for each start, in order, until it returns `Some`; that value is returned.
@@ -183,14 +423,14 @@ use pyo3::prelude::*;
 /// Test hook: tokens.py's functions on a vocabulary table (e.g. `Matcher._vocab`).
 #[pyclass(unsendable)]
 struct TokensProbe {
-    table: HashMap<String, u128>,
+    table: Vocab,
 }
 
 #[pymethods]
 impl TokensProbe {
     #[new]
-    fn new(table: HashMap<String, u128>) -> Self {
-        TokensProbe { table }
+    fn new(table: HashMap<String, u128>) -> PyResult<Self> {
+        Ok(TokensProbe { table: Vocab::new(&table).map_err(pyo3::exceptions::PyValueError::new_err)? })
     }
     fn word_bits(&self, low: &str) -> u128 {
         word_bits(low, &self.table)
@@ -224,8 +464,10 @@ mod tests {
         t.insert("ai".to_string(), 1u128);
         t.insert("deal's".to_string(), 2u128);
         t.insert("x.y".to_string(), 4u128);
+        let t = Vocab::new(&t).unwrap();
         assert_eq!(word_bits("(ai) the-deal's \"x.y\"", &t), 7);
         assert_eq!(word_bits("aix deal x.y.z", &t), 0);
+        assert_eq!(word_bits("“ai…” — «deal's»", &t), 3);
         assert_eq!(words_of_lower("a-b/c d's (e)... ''"), vec!["a", "b", "c", "d", "e"]);
     }
 

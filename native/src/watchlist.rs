@@ -9,6 +9,7 @@ use pyo3::types::PyDict;
 use pyo3::AsPyPointer;
 
 use crate::chars;
+use crate::names::FxMap;
 use crate::rx::Rx;
 use crate::types::WatchHit;
 
@@ -23,15 +24,15 @@ struct Entry {
 pub struct Watch {
     entries: Vec<Entry>,
     regex: Option<Rx>,
-    by_spelling: HashMap<String, usize>,
-    by_folded: HashMap<String, usize>,
+    by_spelling: FxMap<String, usize>,
+    by_folded: FxMap<String, usize>,
 }
 
 /// The index in `entries` of each dict value (entries are found by identity, as Python's
 /// `WatchHit.entry` is the very entry object; the first index wins for a repeated object).
-fn index_dict(d: &PyAny, index: &HashMap<usize, usize>) -> PyResult<HashMap<String, usize>> {
+fn index_dict(d: &PyAny, index: &HashMap<usize, usize>) -> PyResult<FxMap<String, usize>> {
     let d: &PyDict = d.downcast()?;
-    let mut out = HashMap::with_capacity(d.len());
+    let mut out = FxMap::with_capacity_and_hasher(d.len(), Default::default());
     for (k, v) in d.iter() {
         let key: String = k.extract()?;
         let i = index.get(&(v.as_ptr() as usize)).copied().ok_or_else(|| {
