@@ -11,13 +11,13 @@ story of bench/data/written_*.jsonl.
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 import pytest
 
 from bot.matcher import native
 from bot.types import Amount, Evidence, Match
+from tests.native_corpus import stories
 
 _native = native.load()
 if _native is None:
@@ -28,13 +28,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 
 
 def _stories() -> list[tuple[str, str]]:
-    out = []
-    for path in sorted((_ROOT / "bench" / "data").glob("written_*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                r = json.loads(line)
-                out.append((r.get("title", ""), r.get("summary", "")))
-    return out
+    return list(stories(False))
 
 
 @pytest.fixture(scope="module")
