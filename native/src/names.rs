@@ -87,6 +87,8 @@ pub struct Names {
     /// `_SUFFIX_ENDINGS`: " " + each suffix word.
     suffix_endings: Vec<String>,
     run_rx: Rx,
+    /// `_RUN` begins with `RUN_HEAD`, so `run_may_start` rules out offsets exactly.
+    run_filtered: bool,
     possessive: Rx,
     hyphen_adj: Rx,
     word_after: Rx,
@@ -177,6 +179,7 @@ impl Names {
             groups: str_set(m.getattr("_GROUPS")?)?,
             suffixes,
             suffix_endings,
+            run_filtered: run_head_checked(m.getattr("_RUN")?)?,
             run_rx: rx("_RUN")?,
             possessive: rx("_POSSESSIVE")?,
             hyphen_adj: rx("_HYPHEN_ADJ")?,
@@ -345,8 +348,7 @@ impl Names {
     /// Ports `names.runs`: capitalised runs of `text`, cut at headline stop words.
     pub fn runs(&self, text: &str) -> Vec<Run> {
         let mut out = Vec::new();
-        for m in self.run_rx.find_iter(text, 0, text.len()) {
-            let (base, m_end) = m.span();
+        for (base, m_end) in self.run_spans(text) {
             let chunk = &text[base..m_end];
             {
                 let cache = self.piece_cache.borrow();
@@ -364,6 +366,32 @@ impl Names {
                 }
                 cache.insert(chunk.to_string(), pieces);
             }
+        }
+        out
+    }
+
+    /// `[m.span() for m in _RUN.finditer(text)]`.  With `run_filtered`, the pattern is tried
+    /// (anchored) only at the offsets where `run_may_start` holds, in order: the first offset
+    /// where it matches is where a search would have found it (its leftmost match), and
+    /// scanning the bytes here is cheaper than PCRE2 trying the lookbehind at every letter.
+    fn run_spans(&self, text: &str) -> Vec<(usize, usize)> {
+        if !self.run_filtered {
+            return self.run_rx.find_iter(text, 0, text.len()).iter().map(|m| m.span()).collect();
+        }
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut p = 0;
+        while p < b.len() {
+            if run_may_start(b, p) {
+                if let Some(m) = self.run_rx.match_at(text, p) {
+                    let (s, e) = m.span();
+                    out.push((s, e));
+                    // (A token is never empty: e > p.)
+                    p = e.max(p + 1);
+                    continue;
+                }
+            }
+            p += 1;
         }
         out
     }
@@ -465,6 +493,50 @@ impl Names {
         }
         true
     }
+}
+
+/// The head of `names._RUN` that `run_may_start` was derived from: a lookbehind, then one
+/// `_TOKEN`.  When `_RUN` no longer begins with it, `runs` searches with the pattern alone.
+const RUN_HEAD: &str = concat!(
+    r"(?<![\w$€£¥₹.,'’-])",
+    r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)"
+);
+
+/// Does `_RUN` (a compiled Python pattern) begin with `RUN_HEAD`, without flags that change
+/// its meaning (IGNORECASE, ASCII, VERBOSE)?
+fn run_head_checked(rx: &PyAny) -> PyResult<bool> {
+    let pattern: String = rx.getattr("pattern")?.extract()?;
+    let flags: u32 = rx.getattr("flags")?.extract()?;
+    Ok(pattern.starts_with(RUN_HEAD) && flags & (2 | 64 | 256) == 0)
+}
+
+/// Can a match of `RUN_HEAD` begin at byte `p` of `b` (UTF-8)?  False only when it surely
+/// cannot: the lookbehind sees an ASCII `[\w$.,'-]`, or the first character is ASCII and
+/// neither `[A-Z]`, a digit, nor the start of `[a-z]{1,4}[A-Z]`, or `p` is inside a
+/// character.  Non-ASCII characters are left to the pattern (`\w`, `\d` are Unicode).
+#[inline]
+fn run_may_start(b: &[u8], p: usize) -> bool {
+    if p > 0 {
+        let q = b[p - 1];
+        if q.is_ascii_alphanumeric() || matches!(q, b'_' | b'$' | b'.' | b',' | b'\'' | b'-') {
+            return false;
+        }
+    }
+    let c = b[p];
+    if c.is_ascii_uppercase() || c.is_ascii_digit() {
+        return true;
+    }
+    if c.is_ascii_lowercase() {
+        for k in 1..=4 {
+            match b.get(p + k) {
+                Some(x) if x.is_ascii_uppercase() => return true,
+                Some(x) if x.is_ascii_lowercase() => {}
+                _ => return false,
+            }
+        }
+        return false;
+    }
+    c >= 0xC0
 }
 
 /// Runs as Python tuples `(start, end, text)` with CHARACTER offsets (test hooks).

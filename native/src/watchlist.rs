@@ -10,6 +10,7 @@ use pyo3::AsPyPointer;
 
 use crate::chars;
 use crate::names::FxMap;
+use crate::events::LitIndex;
 use crate::rx::Rx;
 use crate::types::WatchHit;
 
@@ -24,6 +25,9 @@ struct Entry {
 pub struct Watch {
     entries: Vec<Entry>,
     regex: Option<Rx>,
+    /// Where a match can begin (see `find_all`), when every spelling begins with a word
+    /// character: the spellings as literals, and their first bytes.
+    starts: Option<(LitIndex, [bool; 256])>,
     by_spelling: FxMap<String, usize>,
     by_folded: FxMap<String, usize>,
 }
@@ -59,8 +63,10 @@ impl Watch {
         }
         let rx = watchlist.getattr("_regex")?;
         let regex = if rx.is_none() { None } else { Some(Rx::from_py(rx)?) };
+        let by_spelling = index_dict(watchlist.getattr("_by_spelling")?, &index)?;
         Ok(Watch {
-            by_spelling: index_dict(watchlist.getattr("_by_spelling")?, &index)?,
+            starts: start_filter(&by_spelling),
+            by_spelling,
             by_folded: index_dict(watchlist.getattr("_by_folded")?, &index)?,
             entries,
             regex,
@@ -71,14 +77,43 @@ impl Watch {
     /// right (byte offsets; `entry` indexes `entries`).
     pub fn find_all(&self, text: &str) -> Vec<WatchHit> {
         let Some(rx) = &self.regex else { return Vec::new() };
-        rx.find_iter(text, 0, text.len())
-            .into_iter()
-            .filter_map(|m| {
-                let (start, end) = m.span();
-                // The regex only matches spellings (case-sensitively), so the lookup holds.
-                self.by_spelling.get(&text[start..end]).map(|&entry| WatchHit { start, end, entry })
-            })
-            .collect()
+        let Some((lits, first)) = &self.starts else {
+            return rx
+                .find_iter(text, 0, text.len())
+                .into_iter()
+                .filter_map(|m| self.hit(text, m.span()))
+                .collect();
+        };
+        // The regex (watchlist._compile: a trie of the spellings behind "\b", or with
+        // "(?<!\w.)" after the first character) matches only a spelling, case-sensitively,
+        // not preceded by a word character.  So it is tried (anchored) only at offsets not
+        // after an ASCII word character where a spelling begins, in order: the first that
+        // matches is the search's leftmost match.
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut p = 0;
+        while p < b.len() {
+            let c = b[p];
+            if first[c as usize]
+                && (p == 0 || !is_ascii_word(b[p - 1]))
+                && lits.mask_at(b, p) != 0
+            {
+                if let Some(m) = rx.match_at(text, p) {
+                    let (s, e) = m.span();
+                    out.extend(self.hit(text, (s, e)));
+                    p = e.max(p + 1);
+                    continue;
+                }
+            }
+            p += 1;
+        }
+        out
+    }
+
+    /// The hit for a match of the regex (it matches only spellings, so the lookup holds).
+    #[inline]
+    fn hit(&self, text: &str, (start, end): (usize, usize)) -> Option<WatchHit> {
+        self.by_spelling.get(&text[start..end]).map(|&entry| WatchHit { start, end, entry })
     }
 
     /// Ports Watchlist.lookup(text): the entry whose name or alias equals `text` (exact case
@@ -121,6 +156,29 @@ impl Watch {
     pub fn entry_ai_first(&self, i: usize) -> bool {
         self.entries[i].ai_first
     }
+}
+
+#[inline]
+fn is_ascii_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// `Watch::starts`: None when some spelling does not begin with a word character (the
+/// regex then begins with "\b" before a non-word character, which the filter does not
+/// model; the regex is searched as it is).
+fn start_filter(by_spelling: &FxMap<String, usize>) -> Option<(LitIndex, [bool; 256])> {
+    let mut first = [false; 256];
+    let mut spellings: Vec<&str> = Vec::with_capacity(by_spelling.len());
+    for s in by_spelling.keys() {
+        let c = s.chars().next()?;
+        if !chars::is_word(c) {
+            return None;
+        }
+        first[s.as_bytes()[0] as usize] = true;
+        spellings.push(s);
+    }
+    spellings.sort_unstable(); // deterministic layout
+    Some((LitIndex::new(&[(0, spellings)]), first))
 }
 
 /// Ports watchlist._fold: `" ".join(s.casefold().replace("’", "'").split())`.  On accepted
