@@ -7,6 +7,7 @@ rules, and that CI never silently runs without the port.
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -103,3 +104,24 @@ def test_env_switch_selects_python_in_a_new_process() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "python"
+
+
+def test_an_unusable_build_falls_back_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stale build (the port reads the Python modules' tables by name) must not stop the
+    bot: the Python rules answer, and a warning says how to fix it."""
+    from structlog.testing import capture_logs
+
+    # (``bot.matcher.classify`` the attribute is the function; the module is imported by name)
+    classify_module = importlib.import_module("bot.matcher.classify")
+
+    class Stale:
+        class Engine:
+            def __init__(self, *args: object) -> None:
+                raise AttributeError("module 'bot.matcher.events' has no attribute '_STARTS'")
+
+    monkeypatch.setattr(classify_module, "load_native", lambda: Stale)
+    with capture_logs() as logs:
+        m = Matcher(WATCH)
+    assert m.implementation == "python"
+    assert m.classify(story("Mistral AI raises $111M seed")).round == "seed"
+    assert any("native matcher unusable" in e["event"] and "_STARTS" in e["error"] for e in logs)

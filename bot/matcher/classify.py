@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+import structlog
+
 from bot.matcher.ai import AI_WORDS, ai_keyword_low, ai_phrase_low
 from bot.matcher.amounts import AmountHit, find_amounts, is_bare_price
 from bot.matcher.events import (
@@ -35,6 +37,7 @@ from bot.matcher.watchlist import WatchHit, Watchlist
 from bot.types import EVENT_TYPES, Amount, EventType, Evidence, Match, Story
 
 Field = Literal["title", "summary"]
+_log = structlog.get_logger("alliance.matcher")
 
 
 class _Engine(Protocol):
@@ -482,7 +485,13 @@ class Matcher:
         self._engine: _Engine | None = None
         module = load_native() if native else None
         if module is not None:
-            self._engine = module.Engine(self, _match, _evidence, _amount)
+            try:
+                self._engine = module.Engine(self, _match, _evidence, _amount)
+            except Exception as exc:  # noqa: BLE001 - any failure: the Python rules still answer
+                # A build older than these modules (the port reads their patterns and tables
+                # by name): same answers from the Python rules, slower; say how to fix it.
+                _log.warning("native matcher unusable; classifying with the Python rules "
+                             "(rebuild with scripts/build_native.sh)", error=repr(exc))
 
     @property
     def implementation(self) -> str:
