@@ -99,12 +99,6 @@ impl Caps {
     pub fn group<'t>(&self, text: &'t str, i: usize) -> Option<&'t str> {
         self.get(i).map(|(a, b)| &text[a..b])
     }
-    /// Python's `m.lastindex`: the highest-numbered group that closed last is not tracked
-    /// by PCRE2; this is the highest-numbered group that matched, which equals lastindex
-    /// for patterns whose groups are not nested (check before relying on it).
-    pub fn last_group(&self) -> Option<usize> {
-        (1..self.n).rev().find(|&i| self.get(i).is_some())
-    }
 }
 
 /// Rewrite the Python-only spellings of a pattern for PCRE2.
@@ -289,23 +283,6 @@ impl Rx {
     pub fn match_in(&self, text: &str, pos: usize, endpos: usize) -> Option<Caps> {
         self.run(true, text, pos, endpos)
     }
-    /// Python's `rx.fullmatch(text)`.
-    pub fn fullmatch(&self, text: &str) -> bool {
-        // Backtracking may find a shorter match first; a full match is anchored at both ends.
-        // Rare use (names): compile on the fly is too slow, so check with an end anchor.
-        match self.match_at(text, 0) {
-            Some(c) if c.end() == text.len() => true,
-            Some(_) => {
-                // Fall back to a pattern anchored at the end.
-                Rx::new(&format!("(?:{})\\z", self.pattern), 0)
-                    .ok()
-                    .and_then(|r| r.match_at(text, 0))
-                    .is_some()
-            }
-            None => false,
-        }
-    }
-
     /// Python's `list(rx.finditer(text, pos, endpos))`.
     ///
     /// After an empty match at p the next search starts at p but must not return an empty
