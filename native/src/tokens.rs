@@ -349,10 +349,15 @@ pub fn with_possessives(table: &HashMap<String, u128>) -> HashMap<String, u128> 
 
 /// Ports tokens.has_money_char(text).
 pub fn has_money_char(text: &str) -> bool {
-    if text.as_bytes().contains(&b'$') {
+    let b = text.as_bytes();
+    if b.contains(&b'$') {
         return true;
     }
-    !text.is_ascii() && text.chars().any(|c| MONEY_CHARS.contains(&c))
+    // The other money characters are multibyte: decode only at lead bytes (>= 0xC0).
+    !text.is_ascii()
+        && b.iter().enumerate().any(|(i, &c)| {
+            c >= 0xC0 && text.get(i..).and_then(|t| t.chars().next()).map_or(false, |ch| MONEY_CHARS.contains(&ch))
+        })
 }
 
 /// Ports tokens.word_start_scanner(literals) as used on `" " + low`: the offsets `i` of
