@@ -559,17 +559,14 @@ fn run_head_checked(rx: &PyAny) -> PyResult<bool> {
 /// character.  Non-ASCII characters are left to the pattern (`\w`, `\d` are Unicode).
 #[inline]
 fn run_may_start(b: &[u8], p: usize) -> bool {
-    if p > 0 {
-        let q = b[p - 1];
-        if q.is_ascii_alphanumeric() || matches!(q, b'_' | b'$' | b'.' | b',' | b'\'' | b'-') {
-            return false;
-        }
+    if p > 0 && RUN_BYTE[b[p - 1] as usize] & BLOCKS_AFTER != 0 {
+        return false;
     }
-    let c = b[p];
-    if c.is_ascii_uppercase() || c.is_ascii_digit() {
+    let k = RUN_BYTE[b[p] as usize];
+    if k & STARTS != 0 {
         return true;
     }
-    if c.is_ascii_lowercase() {
+    if k & LOWER != 0 {
         for k in 1..=4 {
             match b.get(p + k) {
                 Some(x) if x.is_ascii_uppercase() => return true,
@@ -577,10 +574,34 @@ fn run_may_start(b: &[u8], p: usize) -> bool {
                 _ => return false,
             }
         }
-        return false;
     }
-    c >= 0xC0
+    false
 }
+
+/// `run_may_start`'s byte classes: an ASCII `[\w$.,'-]` before `p` rules a start out; an
+/// ASCII `[A-Z0-9]` or a multibyte character's lead byte (>= 0xC0) may start a run; an ASCII
+/// lowercase letter may when an uppercase one follows within four letters.
+const BLOCKS_AFTER: u8 = 1;
+const STARTS: u8 = 2;
+const LOWER: u8 = 4;
+static RUN_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.' | b',' | b'\'' | b'-') {
+            t[c] |= BLOCKS_AFTER;
+        }
+        if b.is_ascii_uppercase() || b.is_ascii_digit() || b >= 0xC0 {
+            t[c] |= STARTS;
+        }
+        if b.is_ascii_lowercase() {
+            t[c] |= LOWER;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Runs as Python tuples `(start, end, text)` with CHARACTER offsets (test hooks).
 pub fn runs_to_py(text: &str, runs: &[Run]) -> Vec<(usize, usize, String)> {
