@@ -90,12 +90,16 @@ pub struct Names {
     /// `_RUN` begins with `RUN_HEAD`, so `run_may_start` rules out offsets exactly.
     run_filtered: bool,
     possessive: Rx,
+    /// Literals one of which every `_POSSESSIVE` match holds (None: no such gate).
+    possessive_gate: Option<&'static [&'static str]>,
     hyphen_adj: Rx,
     word_after: Rx,
     series_before: Rx,
     wire_prefix: Rx,
     keep_dot: Rx,
     trail_of: Rx,
+    /// Literals one of which every `_TRAIL_OF` match holds (None: no such gate).
+    trail_of_gate: Option<&'static [&'static str]>,
     scaled_number: Rx,
     /// `_PIECES`: a chunk's pieces (see `pieces`).
     piece_cache: RefCell<FxMap<String, Vec<(usize, String)>>>,
@@ -111,6 +115,33 @@ fn str_set(obj: &PyAny) -> PyResult<FxSet<String>> {
         out.insert(item?.extract::<String>()?);
     }
     Ok(out)
+}
+
+/// The `_POSSESSIVE` pattern `POSSESSIVE_LITERALS` was derived from: each of its matches
+/// holds an apostrophe.  (`_TRAIL_OF`'s likewise holds "of" or "de".)  When the pattern in
+/// names.py differs, `literal_gate` gives no gate and the regex runs on every string.
+const POSSESSIVE_SOURCE: &str = "(?:['’]s|['’])$";
+const POSSESSIVE_LITERALS: &[&str] = &["'", "’"];
+const TRAIL_OF_SOURCE: &str = r"\s+(?:of|de)$";
+const TRAIL_OF_LITERALS: &[&str] = &["of", "de"];
+
+/// `Some(literals)` when the compiled Python pattern `rx` is `source` without flags that
+/// change its meaning (IGNORECASE, VERBOSE): a string holding none of `literals` has no match.
+fn literal_gate(rx: &PyAny, source: &str, literals: &'static [&'static str]) -> PyResult<Option<&'static [&'static str]>> {
+    let pattern: String = rx.getattr("pattern")?.extract()?;
+    let flags: u32 = rx.getattr("flags")?.extract()?;
+    Ok((pattern == source && flags & (2 | 64) == 0).then_some(literals))
+}
+
+/// Python's `rx.sub("", s)`; `gate`: literals one of which every match holds (a string
+/// holding none is returned as it is, without running the regex).
+fn sub_gated<'s>(rx: &Rx, gate: Option<&[&str]>, s: &'s str) -> Cow<'s, str> {
+    if let Some(lits) = gate {
+        if !lits.iter().any(|l| s.contains(l)) {
+            return Cow::Borrowed(s);
+        }
+    }
+    sub_empty(rx, s)
 }
 
 /// Python's `rx.sub("", s)`.
@@ -182,12 +213,14 @@ impl Names {
             run_filtered: run_head_checked(m.getattr("_RUN")?)?,
             run_rx: rx("_RUN")?,
             possessive: rx("_POSSESSIVE")?,
+            possessive_gate: literal_gate(m.getattr("_POSSESSIVE")?, POSSESSIVE_SOURCE, POSSESSIVE_LITERALS)?,
             hyphen_adj: rx("_HYPHEN_ADJ")?,
             word_after: rx("_WORD_AFTER")?,
             series_before: rx("_SERIES_BEFORE")?,
             wire_prefix: rx("_WIRE_PREFIX")?,
             keep_dot: rx("_KEEP_DOT")?,
             trail_of: rx("_TRAIL_OF")?,
+            trail_of_gate: literal_gate(m.getattr("_TRAIL_OF")?, TRAIL_OF_SOURCE, TRAIL_OF_LITERALS)?,
             scaled_number: rx("_SCALED_NUMBER")?,
             piece_cache: RefCell::new(FxMap::default()),
             kind_cache: RefCell::new(FxMap::default()),
@@ -215,9 +248,19 @@ impl Names {
         self.first_names.contains(word)
     }
 
+    /// `_POSSESSIVE.search(s)` is not None.
+    fn has_possessive(&self, s: &str) -> bool {
+        if let Some(lits) = self.possessive_gate {
+            if !lits.iter().any(|l| s.contains(l)) {
+                return false;
+            }
+        }
+        self.possessive.is_match(s)
+    }
+
     /// Ports `names._clean`.
     fn clean<'s>(&self, tok: &'s str) -> Cow<'s, str> {
-        match sub_empty(&self.possessive, tok.trim_end_matches(CLEAN_RSTRIP)) {
+        match sub_gated(&self.possessive, self.possessive_gate, tok.trim_end_matches(CLEAN_RSTRIP)) {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim_matches(CLEAN_STRIP)),
             Cow::Owned(s) => Cow::Owned(s.trim_matches(CLEAN_STRIP).to_string()),
         }
@@ -249,7 +292,7 @@ impl Names {
         if self.stop.contains(&low) {
             return Kind::Stop;
         }
-        if self.possessive.is_match(tok.trim_end_matches(CLEAN_RSTRIP)) || self.hyphen_adj.is_match(tok) {
+        if self.has_possessive(tok.trim_end_matches(CLEAN_RSTRIP)) || self.hyphen_adj.is_match(tok) {
             return Kind::Break;
         }
         if tok.ends_with('.') && char_len(&clean) > 1 && !self.keep_dot.is_match(tok) {
@@ -271,8 +314,8 @@ impl Names {
         if raw.ends_with('.') && self.keep_dot.is_match(raw) {
             trimmed = raw; // "U.S." / "People Inc." keep their dots
         }
-        let t = sub_empty(&self.possessive, trimmed);
-        sub_empty(&self.trail_of, &t).into_owned()
+        let t = sub_gated(&self.possessive, self.possessive_gate, trimmed);
+        sub_gated(&self.trail_of, self.trail_of_gate, &t).into_owned()
     }
 
     /// Ports `names._emit`.
@@ -516,17 +559,14 @@ fn run_head_checked(rx: &PyAny) -> PyResult<bool> {
 /// character.  Non-ASCII characters are left to the pattern (`\w`, `\d` are Unicode).
 #[inline]
 fn run_may_start(b: &[u8], p: usize) -> bool {
-    if p > 0 {
-        let q = b[p - 1];
-        if q.is_ascii_alphanumeric() || matches!(q, b'_' | b'$' | b'.' | b',' | b'\'' | b'-') {
-            return false;
-        }
+    if p > 0 && RUN_BYTE[b[p - 1] as usize] & BLOCKS_AFTER != 0 {
+        return false;
     }
-    let c = b[p];
-    if c.is_ascii_uppercase() || c.is_ascii_digit() {
+    let k = RUN_BYTE[b[p] as usize];
+    if k & STARTS != 0 {
         return true;
     }
-    if c.is_ascii_lowercase() {
+    if k & LOWER != 0 {
         for k in 1..=4 {
             match b.get(p + k) {
                 Some(x) if x.is_ascii_uppercase() => return true,
@@ -534,10 +574,34 @@ fn run_may_start(b: &[u8], p: usize) -> bool {
                 _ => return false,
             }
         }
-        return false;
     }
-    c >= 0xC0
+    false
 }
+
+/// `run_may_start`'s byte classes: an ASCII `[\w$.,'-]` before `p` rules a start out; an
+/// ASCII `[A-Z0-9]` or a multibyte character's lead byte (>= 0xC0) may start a run; an ASCII
+/// lowercase letter may when an uppercase one follows within four letters.
+const BLOCKS_AFTER: u8 = 1;
+const STARTS: u8 = 2;
+const LOWER: u8 = 4;
+static RUN_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.' | b',' | b'\'' | b'-') {
+            t[c] |= BLOCKS_AFTER;
+        }
+        if b.is_ascii_uppercase() || b.is_ascii_digit() || b >= 0xC0 {
+            t[c] |= STARTS;
+        }
+        if b.is_ascii_lowercase() {
+            t[c] |= LOWER;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Runs as Python tuples `(start, end, text)` with CHARACTER offsets (test hooks).
 pub fn runs_to_py(text: &str, runs: &[Run]) -> Vec<(usize, usize, String)> {

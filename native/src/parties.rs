@@ -17,7 +17,7 @@ use crate::text::{back_chars, byte_offset, fwd_chars};
 use crate::types::Run;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 /// The rule data of parties.py, read once.
 pub struct PartiesData {
@@ -84,14 +84,16 @@ pub struct Slots<'a> {
     text: &'a str,
     runs: Vec<Run>,
     low: &'a str,
-    /// `is_org_like(r.text)` per run, computed on first use.
-    org: OnceCell<Vec<bool>>,
+    /// `is_org_like(r.text)` per run, each computed on first use (0: not yet, 1: no, 2:
+    /// yes), as Python asks it only of the runs a query reaches.
+    org: Vec<Cell<u8>>,
     org_runs: OnceCell<Vec<Run>>,
 }
 
 impl<'a> Slots<'a> {
     pub fn new(data: &'a PartiesData, names: &'a Names, text: &'a str, runs: Vec<Run>, low: &'a str) -> Slots<'a> {
-        Slots { data, names, text, runs, low, org: OnceCell::new(), org_runs: OnceCell::new() }
+        let org = vec![Cell::new(0); runs.len()];
+        Slots { data, names, text, runs, low, org, org_runs: OnceCell::new() }
     }
 
     /// The runs (Python's `Slots.runs`).
@@ -101,7 +103,15 @@ impl<'a> Slots<'a> {
 
     /// `is_org_like(self.runs[i].text)`.
     fn org(&self, i: usize) -> bool {
-        self.org.get_or_init(|| self.runs.iter().map(|r| self.names.is_org_like(&r.text)).collect())[i]
+        let c = &self.org[i];
+        match c.get() {
+            0 => {
+                let v = self.names.is_org_like(&self.runs[i].text);
+                c.set(1 + v as u8);
+                v
+            }
+            v => v == 2,
+        }
     }
 
     /// Python's `self.text[a:b]` on byte offsets ("" when a >= b, clamped to the text).

@@ -26,21 +26,18 @@ fn is_strip(c: char) -> bool {
     }
 }
 
-/// Call `f` with each token of `low` stripped of `_STRIP` at both ends, non-empty ones only:
-/// `_EDGE.sub("", low.replace("-", " ").replace("/", " ")).split()`.
-///
-/// (`_EDGE` deletes exactly the `_STRIP` runs touching a token's start or end, i.e.
-/// `str.strip(_STRIP)` per token; a token of punctuation only disappears.)
-///
-/// A byte scan: ASCII bytes are classified directly; only a multibyte character (whose lead
-/// byte is >= 0xC0) is decoded, to ask whether it is whitespace.
-/// Byte classes of ASCII text for `for_each_token`: a token byte, a separator (Python
-/// `str.split()` whitespace, "-", "/"), or a `_STRIP` character.
+/// Byte classes for the token scan: a token byte, a separator (Python `str.split()`
+/// whitespace, "-", "/"), an ASCII `_STRIP` character, or the lead byte of a multibyte
+/// character (decoded, to ask whether it is whitespace).  Continuation bytes are token bytes:
+/// the scan only ever stops on a character's first byte.
 const WORD: u8 = 0;
 const SEP: u8 = 1;
 const STRIP_B: u8 = 2;
-static ASCII_CLASS: [u8; 128] = {
-    let mut t = [WORD; 128];
+const LEAD: u8 = 3;
+/// The bit SEP and LEAD share: the character there may end a token.
+const MAY_SEP: u8 = 1;
+static CLASS: [u8; 256] = {
+    let mut t = [WORD; 256];
     let seps = b"-/ \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f";
     let mut i = 0;
     while i < seps.len() {
@@ -53,96 +50,88 @@ static ASCII_CLASS: [u8; 128] = {
         t[strips[i] as usize] = STRIP_B;
         i += 1;
     }
+    let mut i = 0xC0;
+    while i < 0x100 {
+        t[i] = LEAD;
+        i += 1;
+    }
     t
 };
 
+/// The byte length of the separator starting at `i` (a byte whose class is SEP or LEAD),
+/// 0 when the character there is not one.
+#[inline]
+fn sep_len(low: &str, i: usize, class: u8) -> usize {
+    if class == SEP {
+        return 1;
+    }
+    match low.get(i..).and_then(|t| t.chars().next()) {
+        Some(ch) if chars::is_space(ch) => ch.len_utf8(),
+        _ => 0,
+    }
+}
+
+/// The next token of `low` at or after byte `i`, stripped of `_STRIP` at both ends (empty
+/// when it was punctuation only), and the offset after it: one step of
+/// `_EDGE.sub("", low.replace("-", " ").replace("/", " ")).split()`.
+///
+/// (`_EDGE` deletes exactly the `_STRIP` runs touching a token's start or end, i.e.
+/// `str.strip(_STRIP)` per token; a token of punctuation only disappears.)
+#[inline(always)]
+fn next_token(low: &str, mut i: usize) -> Option<(usize, usize, usize)> {
+    let b = low.as_bytes();
+    let n = b.len();
+    // Skip separators.
+    loop {
+        if i >= n {
+            return None;
+        }
+        let c = CLASS[b[i] as usize];
+        if c & MAY_SEP != 0 {
+            let l = sep_len(low, i, c);
+            if l > 0 {
+                i += l;
+                continue;
+            }
+        }
+        break;
+    }
+    let start = i;
+    i += 1;
+    while i < n {
+        let c = CLASS[b[i] as usize];
+        if c & MAY_SEP != 0 && sep_len(low, i, c) > 0 {
+            break;
+        }
+        i += 1;
+    }
+    let (mut s, mut e) = (start, i);
+    while s < e && CLASS[b[s] as usize] == STRIP_B {
+        s += 1;
+    }
+    while s < e && CLASS[b[e - 1] as usize] == STRIP_B {
+        e -= 1;
+    }
+    if s < e && (b[s] >= 0x80 || b[e - 1] >= 0x80) {
+        // A multibyte character at an edge: strip with every `_STRIP` member (the ASCII
+        // ones already removed are a subset, so the result is `str.strip(_STRIP)`'s).
+        let t = strip_edges(&low[s..e]);
+        let base = low.as_ptr() as usize;
+        s = t.as_ptr() as usize - base;
+        e = s + t.len();
+    }
+    Some((s, e, i))
+}
+
+/// Call `f` with each non-empty stripped token of `low` (see `next_token`).
 #[inline]
 fn for_each_token<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
-    for_each_token_span(low, |a, b| f(&low[a..b]))
-}
-
-/// `for_each_token` giving each token as its byte span in `low`.
-#[inline]
-fn for_each_token_span(low: &str, f: impl FnMut(usize, usize)) {
-    if low.is_ascii() {
-        for_each_token_ascii(low, f)
-    } else {
-        let base = low.as_ptr() as usize;
-        let mut f = f;
-        for_each_token_any(low, |t| {
-            let a = t.as_ptr() as usize - base;
-            f(a, a + t.len())
-        })
-    }
-}
-
-/// `for_each_token` on ASCII text: one table lookup per byte.
-#[inline]
-fn for_each_token_ascii(low: &str, mut f: impl FnMut(usize, usize)) {
-    let b = low.as_bytes();
-    let n = b.len();
     let mut i = 0;
-    loop {
-        while i < n && ASCII_CLASS[b[i] as usize] == SEP {
-            i += 1;
+    while let Some((s, e, next)) = next_token(low, i) {
+        if s < e {
+            f(&low[s..e]);
         }
-        if i == n {
-            return;
-        }
-        let mut start = i;
-        while i < n && ASCII_CLASS[b[i] as usize] != SEP {
-            i += 1;
-        }
-        let mut end = i;
-        while start < end && ASCII_CLASS[b[start] as usize] == STRIP_B {
-            start += 1;
-        }
-        while start < end && ASCII_CLASS[b[end - 1] as usize] == STRIP_B {
-            end -= 1;
-        }
-        if start < end {
-            f(start, end);
-        }
-    }
-}
-
-/// `for_each_token` on any text: ASCII bytes are classified directly; only a multibyte
-/// character is decoded, to ask whether it is whitespace.
-#[inline]
-fn for_each_token_any<'a>(low: &'a str, mut f: impl FnMut(&'a str)) {
-    let b = low.as_bytes();
-    let n = b.len();
-    let mut start: Option<usize> = None;
-    let mut i = 0;
-    while i < n {
-        let c = b[i];
-        let (sep, len) = if c < 0x80 {
-            (matches!(c, b'-' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f), 1)
-        } else {
-            match low[i..].chars().next() {
-                Some(ch) => (chars::is_space(ch), ch.len_utf8()),
-                None => (false, 1),
-            }
-        };
-        if sep {
-            if let Some(s) = start.take() {
-                emit(&low[s..i], &mut f);
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-        i += len;
-    }
-    if let Some(s) = start {
-        emit(&low[s..], &mut f);
-    }
-}
-
-#[inline]
-fn emit<'a>(tok: &'a str, f: &mut impl FnMut(&'a str)) {
-    let t = strip_edges(tok);
-    if !t.is_empty() {
-        f(t);
+        i = next;
     }
 }
 
@@ -316,11 +305,15 @@ impl Vocab {
 pub fn word_bits(low: &str, table: &Vocab) -> u128 {
     let mut bits = 0u128;
     let b = low.as_bytes();
-    for_each_token_span(low, |s, e| {
-        if let Some(v) = table.get_in(b, s, e) {
-            bits |= v;
+    let mut i = 0;
+    while let Some((s, e, next)) = next_token(low, i) {
+        if s < e {
+            if let Some(v) = table.get_in(b, s, e) {
+                bits |= v;
+            }
         }
-    });
+        i = next;
+    }
     bits
 }
 
@@ -356,10 +349,15 @@ pub fn with_possessives(table: &HashMap<String, u128>) -> HashMap<String, u128> 
 
 /// Ports tokens.has_money_char(text).
 pub fn has_money_char(text: &str) -> bool {
-    if text.as_bytes().contains(&b'$') {
+    let b = text.as_bytes();
+    if b.contains(&b'$') {
         return true;
     }
-    !text.is_ascii() && text.chars().any(|c| MONEY_CHARS.contains(&c))
+    // The other money characters are multibyte: decode only at lead bytes (>= 0xC0).
+    !text.is_ascii()
+        && b.iter().enumerate().any(|(i, &c)| {
+            c >= 0xC0 && text.get(i..).and_then(|t| t.chars().next()).map_or(false, |ch| MONEY_CHARS.contains(&ch))
+        })
 }
 
 /// Ports tokens.word_start_scanner(literals) as used on `" " + low`: the offsets `i` of
