@@ -228,6 +228,11 @@ impl LitIndex {
     /// (key, word start) for every word start of `low` where a literal of the key begins,
     /// sorted by key then offset (each pair once).
     pub fn candidates(&self, low: &str) -> Vec<(u16, usize)> {
+        self.candidates_of(low, |_| true)
+    }
+
+    /// `candidates`, for the keys where `keep(key)` only.
+    pub fn candidates_of(&self, low: &str, keep: impl Fn(u16) -> bool) -> Vec<(u16, usize)> {
         let b = low.as_bytes();
         let mut out: Vec<(u16, usize)> = Vec::new();
         let mut prev_letter = false;
@@ -237,7 +242,7 @@ impl LitIndex {
                 let mark = out.len();
                 self.for_each_at(b, i, |k| {
                     let k = k as u16;
-                    if !out[mark..].iter().any(|&(r, _)| r == k) {
+                    if keep(k) && !out[mark..].iter().any(|&(r, _)| r == k) {
                         out.push((k, i));
                     }
                 });
@@ -294,6 +299,16 @@ pub struct Rule {
     /// The rule's `_STARTS` literals (None: the rule is searched for everywhere).
     start_list: Option<Vec<String>>,
     pre: Option<Pre>,
+    /// For a rule without start literals: where a match can begin (None: anywhere).
+    heads: Option<Heads>,
+}
+
+impl Rule {
+    /// Is the rule among `events._candidates(mask, title, money)`?
+    #[inline]
+    fn may_run(&self, title: bool, money: bool, mask: u128) -> bool {
+        (title || self.summary) && (money || !self.money) && mask & self.need == self.need
+    }
 }
 
 /// `events.py`'s rule table and gate tables.
@@ -322,6 +337,8 @@ impl Events {
         let starts: &PyDict = m.getattr("_STARTS")?.downcast()?;
         let pres: &PyDict = m.getattr("_RULE_PRE")?.downcast()?;
         let needs: Vec<u128> = m.getattr("_RULE_NEED")?.extract()?;
+        let name: String = m.getattr("_NAME")?.extract()?;
+        let amt: String = m.getattr("AMT")?.extract()?;
         let mut rules = Vec::new();
         for (i, r) in m.getattr("RULES")?.iter()?.enumerate() {
             let r = r?;
@@ -347,7 +364,9 @@ impl Events {
                 }
                 None => None,
             };
+            let heads = if lits.is_none() { Heads::of(r.getattr("regex")?, &name, &amt)? } else { None };
             rules.push(Rule {
+                heads,
                 rx: Rx::from_py(r.getattr("regex")?)?,
                 event,
                 event_idx,
@@ -425,7 +444,7 @@ impl Events {
         let mut cands: Option<Vec<(u16, usize)>> = None;
         let mut cursor = 0;
         for (ri, rule) in self.rules.iter().enumerate() {
-            if !(title || rule.summary) || (!money && rule.money) || mask & rule.need != rule.need {
+            if !rule.may_run(title, money, mask) {
                 continue;
             }
             let mut pos = 0;
@@ -448,11 +467,18 @@ impl Events {
                 }
             }
             let found: Vec<(usize, usize)> = match &rule.start_list {
-                None => rule.rx.find_iter(text, pos, text.len()).iter().map(|c| c.span()).collect(),
+                None => match &rule.heads {
+                    Some(h) => h.find_iter(&rule.rx, text, pos),
+                    None => rule.rx.find_iter(text, pos, text.len()).iter().map(|c| c.span()).collect(),
+                },
                 Some(_) => {
                     // Try the rule only at the word starts holding one of its literals,
                     // keeping finditer's non-overlap.
-                    let cs = cands.get_or_insert_with(|| self.start_index.candidates(low));
+                    // Only the rules that may run need their word starts.
+                    let cs = cands.get_or_insert_with(|| {
+                        let active = self.may_run(title, money, mask);
+                        self.start_index.candidates_of(low, |k| active.get(k as usize).copied().unwrap_or(true))
+                    });
                     let ri16 = ri as u16;
                     while cursor < cs.len() && cs[cursor].0 < ri16 {
                         cursor += 1;
@@ -486,12 +512,172 @@ impl Events {
         hits
     }
 
+    /// Per rule, whether `find_hits` runs it (`events._candidates(mask, title, money)`).
+    fn may_run(&self, title: bool, money: bool, mask: u128) -> Vec<bool> {
+        self.rules.iter().map(|r| r.may_run(title, money, mask)).collect()
+    }
+
     /// `events._background(text, low, start)`.
     fn background(&self, text: &str, low: &str, start: usize) -> bool {
         let a = back_chars(text, start, 40);
         self.background_lits.is_match_in(low, a, start)
             && self.background_before.is_match_in(text, a, start)
     }
+}
+
+// ---- where a rule without start literals can match --------------------------------------
+
+/// `events._NAME` as `Heads` was written for: `name_head` tests its first character.  When
+/// `_NAME` changes, no rule is filtered by it (the regex alone decides).
+const NAME_HEAD: &str = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)";
+/// The head of `events.AMT`: a lookahead on its first character (`amt_head`).
+const AMT_HEAD: &str = r"(?=[UCANHSRMEGDIJKBZ$€£¥₹₩₪\d])";
+
+/// Where a match of a rule can begin, from the heads of its pattern's top-level
+/// alternatives: each one `_NAME`, `\b` or `(?<![\w-])` then `_NAME`, or `(?:` then `AMT`.
+/// The tests are byte tests that are false only where no match can begin, so the regex,
+/// tried anchored at the remaining offsets in order, finds what `finditer` finds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Heads {
+    /// Some alternative begins with `_NAME` anywhere.
+    name_any: bool,
+    /// Some alternative begins with `_NAME` not after a word character.
+    name_bounded: bool,
+    /// Some alternative begins with `AMT`.
+    amt: bool,
+}
+
+impl Heads {
+    /// The heads of a compiled rule pattern, or None when one alternative begins otherwise
+    /// (or the pattern has flags that change what the heads mean).
+    fn of(rx: &PyAny, name: &str, amt: &str) -> PyResult<Option<Heads>> {
+        let pattern: String = rx.getattr("pattern")?.extract()?;
+        let flags: u32 = rx.getattr("flags")?.extract()?;
+        Ok(Heads::parse(&pattern, flags, name, amt))
+    }
+
+    fn parse(pattern: &str, flags: u32, name: &str, amt: &str) -> Option<Heads> {
+        // IGNORECASE, MULTILINE, VERBOSE, ASCII would change what a head admits.
+        if flags & (2 | 8 | 64 | 256) != 0 {
+            return None;
+        }
+        let name_ok = name == NAME_HEAD;
+        let amt_ok = amt.starts_with(AMT_HEAD);
+        let mut h = Heads::default();
+        for alt in top_alternatives(pattern) {
+            if name_ok && alt.starts_with(name) {
+                h.name_any = true;
+            } else if name_ok
+                && [r"\b", r"(?<![\w-])"].iter().any(|b| alt.strip_prefix(b).is_some_and(|r| r.starts_with(name)))
+            {
+                h.name_bounded = true;
+            } else if amt_ok && alt.strip_prefix("(?:").is_some_and(|r| r.starts_with(amt)) {
+                h.amt = true;
+            } else {
+                return None;
+            }
+        }
+        // Measured (callgrind, dev corpus): an anchored attempt costs more than PCRE2's own
+        // scan to the next start, so the filter pays only where it rules out most letters,
+        // i.e. for heads that need a word boundary; `_NAME` anywhere or `AMT` heads (capitals,
+        // digits) are left to the plain search.
+        if h.name_any || h.amt {
+            return None;
+        }
+        Some(h)
+    }
+
+    /// Can a match begin at byte `p` of `b`?
+    #[inline]
+    fn may_start(&self, b: &[u8], p: usize) -> bool {
+        (self.amt && amt_head(b[p]))
+            || ((self.name_any || (self.name_bounded && !(p > 0 && is_ascii_word(b[p - 1])))) && name_head(b, p))
+    }
+
+    /// `[m.span() for m in rx.finditer(text, pos)]`, trying `rx` only where `may_start`.
+    /// Every head consumes a character, so matches are never empty.
+    fn find_iter(&self, rx: &Rx, text: &str, pos: usize) -> Vec<(usize, usize)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut p = pos;
+        while p < b.len() {
+            if self.may_start(b, p) {
+                if let Some(m) = rx.match_at(text, p) {
+                    let (s, e) = m.span();
+                    out.push((s, e));
+                    p = e.max(p + 1);
+                    continue;
+                }
+            }
+            p += 1;
+        }
+        out
+    }
+}
+
+#[inline]
+fn is_ascii_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Can `NAME_HEAD` match at `p`: `[A-Z]`, a digit, `[a-z]{1,4}[A-Z]`, or a non-ASCII
+/// character (a Unicode digit is `\d`); never inside a character.
+#[inline]
+fn name_head(b: &[u8], p: usize) -> bool {
+    let c = b[p];
+    if c.is_ascii_uppercase() || c.is_ascii_digit() {
+        return true;
+    }
+    if c.is_ascii_lowercase() {
+        for k in 1..=4 {
+            match b.get(p + k) {
+                Some(x) if x.is_ascii_uppercase() => return true,
+                Some(x) if x.is_ascii_lowercase() => {}
+                _ => return false,
+            }
+        }
+        return false;
+    }
+    c >= 0xC0
+}
+
+/// Can `AMT_HEAD` hold at a character starting with byte `c`: ASCII in its class, or a
+/// non-ASCII character (currency signs, Unicode digits).
+#[inline]
+fn amt_head(c: u8) -> bool {
+    c.is_ascii_digit() || b"UCANHSRMEGDIJKBZ$".contains(&c) || c >= 0xC0
+}
+
+/// The top-level alternatives of a regex (split at `|` outside groups and classes).
+fn top_alternatives(p: &str) -> Vec<&str> {
+    let b = p.as_bytes();
+    let (mut out, mut depth, mut in_class, mut last, mut i) = (Vec::new(), 0i32, false, 0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => {
+                in_class = true;
+                // "[]" or "[^]" : a "]" right after the opening is a literal.
+                if b.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if b.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' if in_class => in_class = false,
+            b'(' if !in_class => depth += 1,
+            b')' if !in_class => depth -= 1,
+            b'|' if !in_class && depth == 0 => {
+                out.push(&p[last..i]);
+                last = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&p[last..]);
+    out
 }
 
 // ---- test hook ----------------------------------------------------------------------------
@@ -507,6 +693,11 @@ impl EventsTest {
     #[new]
     fn new(py: Python) -> PyResult<EventsTest> {
         Ok(EventsTest { ev: Events::load(py)? })
+    }
+
+    /// The rules whose scan is tried only where a head of theirs can begin.
+    fn filtered_rules(&self) -> Vec<String> {
+        self.ev.rules.iter().filter(|r| r.heads.is_some()).map(|r| r.signal.clone()).collect()
     }
 
     fn find_hits(&self, text: &str, field: &str, bits: u128, money: bool) -> Vec<(String, String, usize, usize)> {
