@@ -235,22 +235,42 @@ impl LitIndex {
     pub fn candidates_of(&self, low: &str, keep: impl Fn(u16) -> bool) -> Vec<(u16, usize)> {
         let b = low.as_bytes();
         let mut out: Vec<(u16, usize)> = Vec::new();
-        let mut prev_letter = false;
-        for (i, &c) in b.iter().enumerate() {
-            let letter = c.is_ascii_lowercase();
-            if letter && !prev_letter {
-                let mark = out.len();
-                self.for_each_at(b, i, |k| {
-                    let k = k as u16;
-                    if keep(k) && !out[mark..].iter().any(|&(r, _)| r == k) {
-                        out.push((k, i));
-                    }
-                });
-            }
-            prev_letter = letter;
-        }
+        for_each_word_start(b, |i| {
+            let mark = out.len();
+            self.for_each_at(b, i, |k| {
+                let k = k as u16;
+                if keep(k) && !out[mark..].iter().any(|&(r, _)| r == k) {
+                    out.push((k, i));
+                }
+            });
+        });
         out.sort_by_key(|&(r, _)| r); // stable: offsets stay in order within a key
         out
+    }
+}
+
+/// Call `f(i)` for each `i` of `word_starts(b)`, in order: eight bytes at a time, a mask
+/// of the ASCII lowercase bytes (bit 7 of each byte) without the ones after another.
+#[inline]
+fn for_each_word_start(b: &[u8], mut f: impl FnMut(usize)) {
+    const H: u64 = 0x8080_8080_8080_8080;
+    const L: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut carry = 0u64; // bit 7 set when the previous chunk ended in a lowercase letter
+    let mut base = 0;
+    while base < b.len() {
+        let x = load8(b, base); // zero padding is no letter
+        let y = x & L;
+        // 0x61..=0x7a: y + 0x1f reaches 0x80, y + 0x05 does not (no carry between bytes:
+        // y <= 0x7f); bytes with bit 7 set (non-ASCII) are not letters.
+        let lower = (y.wrapping_add(0x1f1f_1f1f_1f1f_1f1f)) & !(y.wrapping_add(0x0505_0505_0505_0505)) & !x & H;
+        let mut starts = lower & !((lower << 8) | carry);
+        carry = (lower >> 56) & 0x80;
+        while starts != 0 {
+            let i = base + (starts.trailing_zeros() / 8) as usize;
+            f(i);
+            starts &= starts - 1;
+        }
+        base += 8;
     }
 }
 
@@ -443,6 +463,7 @@ impl Events {
         let mut padded: Option<String> = None;
         let mut cands: Option<Vec<(u16, usize)>> = None;
         let mut cursor = 0;
+        let mut bg_seen: Vec<(usize, bool)> = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
             if !rule.may_run(title, money, mask) {
                 continue;
@@ -503,7 +524,16 @@ impl Events {
                 if rule.role == Role::Acq && self.amount_next.match_at(text, end).is_some() {
                     continue; // "nabs $3M" is a raise, not a purchase
                 }
-                if self.background(text, low, start) {
+                // The same offset is often a match of several rules: ask once.
+                let bg = match bg_seen.iter().find(|&&(s, _)| s == start) {
+                    Some(&(_, v)) => v,
+                    None => {
+                        let v = self.background(text, low, start);
+                        bg_seen.push((start, v));
+                        v
+                    }
+                };
+                if bg {
                     continue;
                 }
                 hits.push(Hit { rule: ri, field, start, end });
@@ -720,4 +750,63 @@ impl EventsTest {
 
 pub fn register(m: &PyModule) -> PyResult<()> {
     m.add_class::<EventsTest>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_starts_eight_at_a_time() {
+        let texts = [
+            "", "a", "ab", "a b", "abcdefgh", "abcdefghi", "abcdefg h", "1234567a", "1234567ab",
+            "acme raises $30m series b — led by ﬁrst é round", "zzzzzzzz{zzzzzzz`aaaaaaa@",
+            "’s partner’ship ÿa é€a", "\u{80}a\u{7ff}b\u{ffff}c", "xxxxxxxxxxxxxxxxxxxxxxxxa b c d e f g h i",
+        ];
+        for t in texts {
+            let mut got = Vec::new();
+            for_each_word_start(t.as_bytes(), |i| got.push(i));
+            assert_eq!(got, word_starts(t), "{t:?}");
+        }
+        // Every byte value at every position of a chunk.
+        for pos in 0..10 {
+            for c in 0..=255u8 {
+                let mut b = vec![b' '; 12];
+                b[pos] = c;
+                b[(pos + 1) % 12] = b'q';
+                let mut got = Vec::new();
+                for_each_word_start(&b, |i| got.push(i));
+                let mut want = Vec::new();
+                let mut prev = false;
+                for (i, &x) in b.iter().enumerate() {
+                    let l = x.is_ascii_lowercase();
+                    if l && !prev {
+                        want.push(i);
+                    }
+                    prev = l;
+                }
+                assert_eq!(got, want, "{pos} {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn heads_follow_the_pattern() {
+        let name = NAME_HEAD;
+        let amt = format!("{AMT_HEAD}(?:x)");
+        let b = Heads::parse(&format!(r"\b{name}-x|\b{name}\sand"), 32, name, &amt);
+        assert_eq!(b, Some(Heads { name_any: false, name_bounded: true, amt: false }));
+        assert_eq!(Heads::parse(&format!(r"(?<![\w-]){name}\s"), 32, name, &amt).map(|h| h.name_bounded), Some(true));
+        // An alternative with another head, a flag, or another _NAME: no filter.
+        assert_eq!(Heads::parse(&format!(r"\b{name}-x|\sand"), 32, name, &amt), None);
+        assert_eq!(Heads::parse(&format!(r"\b{name}-x"), 32 | 2, name, &amt), None);
+        assert_eq!(Heads::parse(r"\b(?:[A-Z]\w*)-x", 32, r"(?:[A-Z]\w*)", &amt), None);
+        // Groups and classes hide their "|".
+        assert_eq!(top_alternatives(r"a(b|c)[|\]]|d\|e|[]|]"), vec![r"a(b|c)[|\]]", r"d\|e", "[]|]"]);
+        let t = "x Acme eBay-Foo _Bar 11x.ai é3M";
+        let h = Heads { name_any: false, name_bounded: true, amt: false };
+        let starts: Vec<usize> = (0..t.len()).filter(|&p| t.is_char_boundary(p) && h.may_start(t.as_bytes(), p)).collect();
+        // (30: "3" after "é" is left to the regex, which knows "é" is a word character.)
+        assert_eq!(starts, vec![2, 7, 12, 21, 28, 30]);
+    }
 }
