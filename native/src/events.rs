@@ -138,6 +138,13 @@ pub struct LitIndex {
     lits: Vec<Lit>,
     /// Literals shorter than three bytes, asked at every offset.
     short: Vec<Lit>,
+    /// Bit `x` set when some literal can begin with the two bytes `x` (little-endian; a
+    /// one-byte literal sets every second byte): most offsets end at this one test.
+    pairs: Vec<u64>,
+}
+
+fn set_pair(pairs: &mut [u64], x: usize) {
+    pairs[x >> 6] |= 1 << (x & 63);
 }
 
 #[inline]
@@ -169,7 +176,17 @@ impl LitIndex {
         }
         let size = (by_prefix.len() * 4).max(16).next_power_of_two();
         let shift = 64 - size.trailing_zeros();
-        let mut ix = LitIndex { table: vec![0; size], shift, groups: Vec::new(), lits: Vec::new(), short };
+        let mut pairs = vec![0u64; 65536 / 64];
+        for (_, ls) in sets {
+            for l in ls {
+                match l.as_ref().as_bytes() {
+                    [] => {}
+                    [a] => (0..256usize).for_each(|c| set_pair(&mut pairs, *a as usize | c << 8)),
+                    [a, b, ..] => set_pair(&mut pairs, *a as usize | (*b as usize) << 8),
+                }
+            }
+        }
+        let mut ix = LitIndex { table: vec![0; size], shift, groups: Vec::new(), lits: Vec::new(), short, pairs };
         for (prefix, v) in by_prefix {
             let start = ix.lits.len() as u32;
             ix.lits.extend(v);
@@ -190,6 +207,10 @@ impl LitIndex {
             return;
         }
         let w = load8(low, i);
+        let pair = (w & 0xffff) as usize;
+        if self.pairs[pair >> 6] >> (pair & 63) & 1 == 0 {
+            return;
+        }
         for lit in &self.short {
             if lit.at(low, i, w) {
                 f(lit.key as usize);
