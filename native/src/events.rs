@@ -1,6 +1,8 @@
 //! Port of `bot/matcher/events.py`: the event rules (read from `events.RULES` at start-up)
 //! and `find_hits`, with the same prefilters (gate bits, start literals at word starts,
-//! `_RULE_PRE` necessary conditions, the background-literal gate).
+//! `_RULE_PRE` necessary conditions, the background-literal gate).  Rules without start
+//! literals whose every alternative begins with a bounded `_NAME` are tried only where a name
+//! can begin (`Heads`, derived from the pattern at start-up, off when the pattern changes).
 //!
 //! Offsets are byte offsets into the field text; the lowercase copy `low` is byte-aligned
 //! with it (see chars.rs).
