@@ -110,6 +110,53 @@ def test_find_hits_parity() -> None:
     assert mismatches == 0, examples
 
 
+
+# Names and amounts where a rule's start-offset filter must not lose a match (events.rs
+# `Heads`, `LitIndex`): at the text start, after punctuation, after non-ASCII letters and
+# digits, lowercase-led ("eBay"), digit-led ("11x.ai"), and glued to a word character.
+_HEAD_NAMES = ("Acme", "eBay", "iOS", "xAI", "11x.ai", "3M", "Zoë", "ÉcoleAI", "OpenAI’s", "A.I.", "K+S",
+               "foo_Bar", "xxxxxBar", "abcdEF", "٣Labs", "Cohere-Mistral", "U.S.$5", "€3bn", "$30M")
+_HEAD_GLUE = ("", " ", "-", "_", "x", "é", "’", "'", ".", ",", "(", "—", "9", "\n", "&", "+", "$")
+_HEAD_FRAMES = (
+    "{a}{A}-{B} deal", "{a}{A} and {B}'s partnership", "{a}{A} joins {B}", "{a}{A} and {B} launch apps",
+    "{a}{A}, {B} to build chips", "{a}{A} & {B} merge", "{a}{A} and the {B} partner", "{a}{A} raises {B}",
+    "{a}{B} in funding from {A}", "{a}{A} Series B round of {B}", "x {a}{A} government and {B} unveil",
+)
+
+
+def _head_texts() -> list[str]:
+    out = []
+    for k, frame in enumerate(_HEAD_FRAMES):
+        for i, a in enumerate(_HEAD_NAMES):
+            b = _HEAD_NAMES[(i * 7 + k) % len(_HEAD_NAMES)]
+            for glue in _HEAD_GLUE:
+                t = frame.format(a=glue, A=a, B=b)
+                out += [t, "Foo" + t, t + " today", t.lower(), t.upper()]
+    return list(dict.fromkeys(out))
+
+
+def test_find_hits_start_offsets() -> None:
+    ev = _native.EventsTest()
+    # The filtered rules are the ones this test is for: keep it honest when they change.
+    assert ev.filtered_rules(), "no rule uses a start-offset filter any more"
+    compared = mismatches = found = 0
+    examples = []
+    for text in _head_texts():
+        if not _native.text_ok(text):
+            continue
+        for field in ("title", "summary"):
+            want, bits, money = _py_hits(text, field)
+            got = ev.find_hits(text, field, bits, money)
+            compared += 1
+            found += bool(want)
+            if [tuple(x) for x in got] != want:
+                mismatches += 1
+                if len(examples) < 5:
+                    examples.append((text, field, want, got))
+    print(f"find_hits start offsets: {compared} pairs compared ({found} with hits), {mismatches} mismatches")
+    assert compared > 5000 and found > 1000
+    assert mismatches == 0, examples
+
 # ---- part 2: whole-story Engine ---------------------------------------------------------------
 def _engine(matcher):  # type: ignore[no-untyped-def]
     return _native.Engine(matcher, classify._match, classify._evidence, Amount)

@@ -1,6 +1,8 @@
 //! Port of `bot/matcher/events.py`: the event rules (read from `events.RULES` at start-up)
 //! and `find_hits`, with the same prefilters (gate bits, start literals at word starts,
-//! `_RULE_PRE` necessary conditions, the background-literal gate).
+//! `_RULE_PRE` necessary conditions, the background-literal gate).  Rules without start
+//! literals whose every alternative begins with a bounded `_NAME` are tried only where a name
+//! can begin (`Heads`, derived from the pattern at start-up, off when the pattern changes).
 //!
 //! Offsets are byte offsets into the field text; the lowercase copy `low` is byte-aligned
 //! with it (see chars.rs).
@@ -138,6 +140,13 @@ pub struct LitIndex {
     lits: Vec<Lit>,
     /// Literals shorter than three bytes, asked at every offset.
     short: Vec<Lit>,
+    /// Bit `x` set when some literal can begin with the two bytes `x` (little-endian; a
+    /// one-byte literal sets every second byte): most offsets end at this one test.
+    pairs: Vec<u64>,
+}
+
+fn set_pair(pairs: &mut [u64], x: usize) {
+    pairs[x >> 6] |= 1 << (x & 63);
 }
 
 #[inline]
@@ -169,7 +178,17 @@ impl LitIndex {
         }
         let size = (by_prefix.len() * 4).max(16).next_power_of_two();
         let shift = 64 - size.trailing_zeros();
-        let mut ix = LitIndex { table: vec![0; size], shift, groups: Vec::new(), lits: Vec::new(), short };
+        let mut pairs = vec![0u64; 65536 / 64];
+        for (_, ls) in sets {
+            for l in ls {
+                match l.as_ref().as_bytes() {
+                    [] => {}
+                    [a] => (0..256usize).for_each(|c| set_pair(&mut pairs, *a as usize | c << 8)),
+                    [a, b, ..] => set_pair(&mut pairs, *a as usize | (*b as usize) << 8),
+                }
+            }
+        }
+        let mut ix = LitIndex { table: vec![0; size], shift, groups: Vec::new(), lits: Vec::new(), short, pairs };
         for (prefix, v) in by_prefix {
             let start = ix.lits.len() as u32;
             ix.lits.extend(v);
@@ -190,6 +209,10 @@ impl LitIndex {
             return;
         }
         let w = load8(low, i);
+        let pair = (w & 0xffff) as usize;
+        if self.pairs[pair >> 6] >> (pair & 63) & 1 == 0 {
+            return;
+        }
         for lit in &self.short {
             if lit.at(low, i, w) {
                 f(lit.key as usize);
@@ -228,24 +251,49 @@ impl LitIndex {
     /// (key, word start) for every word start of `low` where a literal of the key begins,
     /// sorted by key then offset (each pair once).
     pub fn candidates(&self, low: &str) -> Vec<(u16, usize)> {
+        self.candidates_of(low, |_| true)
+    }
+
+    /// `candidates`, for the keys where `keep(key)` only.
+    pub fn candidates_of(&self, low: &str, keep: impl Fn(u16) -> bool) -> Vec<(u16, usize)> {
         let b = low.as_bytes();
         let mut out: Vec<(u16, usize)> = Vec::new();
-        let mut prev_letter = false;
-        for (i, &c) in b.iter().enumerate() {
-            let letter = c.is_ascii_lowercase();
-            if letter && !prev_letter {
-                let mark = out.len();
-                self.for_each_at(b, i, |k| {
-                    let k = k as u16;
-                    if !out[mark..].iter().any(|&(r, _)| r == k) {
-                        out.push((k, i));
-                    }
-                });
-            }
-            prev_letter = letter;
-        }
+        for_each_word_start(b, |i| {
+            let mark = out.len();
+            self.for_each_at(b, i, |k| {
+                let k = k as u16;
+                if keep(k) && !out[mark..].iter().any(|&(r, _)| r == k) {
+                    out.push((k, i));
+                }
+            });
+        });
         out.sort_by_key(|&(r, _)| r); // stable: offsets stay in order within a key
         out
+    }
+}
+
+/// Call `f(i)` for each `i` of `word_starts(b)`, in order: eight bytes at a time, a mask
+/// of the ASCII lowercase bytes (bit 7 of each byte) without the ones after another.
+#[inline]
+fn for_each_word_start(b: &[u8], mut f: impl FnMut(usize)) {
+    const H: u64 = 0x8080_8080_8080_8080;
+    const L: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut carry = 0u64; // bit 7 set when the previous chunk ended in a lowercase letter
+    let mut base = 0;
+    while base < b.len() {
+        let x = load8(b, base); // zero padding is no letter
+        let y = x & L;
+        // 0x61..=0x7a: y + 0x1f reaches 0x80, y + 0x05 does not (no carry between bytes:
+        // y <= 0x7f); bytes with bit 7 set (non-ASCII) are not letters.
+        let lower = (y.wrapping_add(0x1f1f_1f1f_1f1f_1f1f)) & !(y.wrapping_add(0x0505_0505_0505_0505)) & !x & H;
+        let mut starts = lower & !((lower << 8) | carry);
+        carry = (lower >> 56) & 0x80;
+        while starts != 0 {
+            let i = base + (starts.trailing_zeros() / 8) as usize;
+            f(i);
+            starts &= starts - 1;
+        }
+        base += 8;
     }
 }
 
@@ -294,6 +342,16 @@ pub struct Rule {
     /// The rule's `_STARTS` literals (None: the rule is searched for everywhere).
     start_list: Option<Vec<String>>,
     pre: Option<Pre>,
+    /// For a rule without start literals: where a match can begin (None: anywhere).
+    heads: Option<Heads>,
+}
+
+impl Rule {
+    /// Is the rule among `events._candidates(mask, title, money)`?
+    #[inline]
+    fn may_run(&self, title: bool, money: bool, mask: u128) -> bool {
+        (title || self.summary) && (money || !self.money) && mask & self.need == self.need
+    }
 }
 
 /// `events.py`'s rule table and gate tables.
@@ -322,6 +380,8 @@ impl Events {
         let starts: &PyDict = m.getattr("_STARTS")?.downcast()?;
         let pres: &PyDict = m.getattr("_RULE_PRE")?.downcast()?;
         let needs: Vec<u128> = m.getattr("_RULE_NEED")?.extract()?;
+        let name: String = m.getattr("_NAME")?.extract()?;
+        let amt: String = m.getattr("AMT")?.extract()?;
         let mut rules = Vec::new();
         for (i, r) in m.getattr("RULES")?.iter()?.enumerate() {
             let r = r?;
@@ -347,7 +407,9 @@ impl Events {
                 }
                 None => None,
             };
+            let heads = if lits.is_none() { Heads::of(r.getattr("regex")?, &name, &amt)? } else { None };
             rules.push(Rule {
+                heads,
                 rx: Rx::from_py(r.getattr("regex")?)?,
                 event,
                 event_idx,
@@ -424,8 +486,9 @@ impl Events {
         let mut padded: Option<String> = None;
         let mut cands: Option<Vec<(u16, usize)>> = None;
         let mut cursor = 0;
+        let mut bg_seen: Vec<(usize, bool)> = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
-            if !(title || rule.summary) || (!money && rule.money) || mask & rule.need != rule.need {
+            if !rule.may_run(title, money, mask) {
                 continue;
             }
             let mut pos = 0;
@@ -448,11 +511,18 @@ impl Events {
                 }
             }
             let found: Vec<(usize, usize)> = match &rule.start_list {
-                None => rule.rx.find_iter(text, pos, text.len()).iter().map(|c| c.span()).collect(),
+                None => match &rule.heads {
+                    Some(h) => h.find_iter(&rule.rx, text, pos),
+                    None => rule.rx.find_iter(text, pos, text.len()).iter().map(|c| c.span()).collect(),
+                },
                 Some(_) => {
                     // Try the rule only at the word starts holding one of its literals,
                     // keeping finditer's non-overlap.
-                    let cs = cands.get_or_insert_with(|| self.start_index.candidates(low));
+                    // Only the rules that may run need their word starts.
+                    let cs = cands.get_or_insert_with(|| {
+                        let active = self.may_run(title, money, mask);
+                        self.start_index.candidates_of(low, |k| active.get(k as usize).copied().unwrap_or(true))
+                    });
                     let ri16 = ri as u16;
                     while cursor < cs.len() && cs[cursor].0 < ri16 {
                         cursor += 1;
@@ -477,7 +547,16 @@ impl Events {
                 if rule.role == Role::Acq && self.amount_next.match_at(text, end).is_some() {
                     continue; // "nabs $3M" is a raise, not a purchase
                 }
-                if self.background(text, low, start) {
+                // The same offset is often a match of several rules: ask once.
+                let bg = match bg_seen.iter().find(|&&(s, _)| s == start) {
+                    Some(&(_, v)) => v,
+                    None => {
+                        let v = self.background(text, low, start);
+                        bg_seen.push((start, v));
+                        v
+                    }
+                };
+                if bg {
                     continue;
                 }
                 hits.push(Hit { rule: ri, field, start, end });
@@ -486,12 +565,172 @@ impl Events {
         hits
     }
 
+    /// Per rule, whether `find_hits` runs it (`events._candidates(mask, title, money)`).
+    fn may_run(&self, title: bool, money: bool, mask: u128) -> Vec<bool> {
+        self.rules.iter().map(|r| r.may_run(title, money, mask)).collect()
+    }
+
     /// `events._background(text, low, start)`.
     fn background(&self, text: &str, low: &str, start: usize) -> bool {
         let a = back_chars(text, start, 40);
         self.background_lits.is_match_in(low, a, start)
             && self.background_before.is_match_in(text, a, start)
     }
+}
+
+// ---- where a rule without start literals can match --------------------------------------
+
+/// `events._NAME` as `Heads` was written for: `name_head` tests its first character.  When
+/// `_NAME` changes, no rule is filtered by it (the regex alone decides).
+const NAME_HEAD: &str = r"(?:[A-Z][\w&.'’+-]*|[a-z]{1,4}[A-Z][\w.&'’-]*|\d+[A-Za-z][\w.&-]*)";
+/// The head of `events.AMT`: a lookahead on its first character (`amt_head`).
+const AMT_HEAD: &str = r"(?=[UCANHSRMEGDIJKBZ$€£¥₹₩₪\d])";
+
+/// Where a match of a rule can begin, from the heads of its pattern's top-level
+/// alternatives: each one `_NAME`, `\b` or `(?<![\w-])` then `_NAME`, or `(?:` then `AMT`.
+/// The tests are byte tests that are false only where no match can begin, so the regex,
+/// tried anchored at the remaining offsets in order, finds what `finditer` finds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Heads {
+    /// Some alternative begins with `_NAME` anywhere.
+    name_any: bool,
+    /// Some alternative begins with `_NAME` not after a word character.
+    name_bounded: bool,
+    /// Some alternative begins with `AMT`.
+    amt: bool,
+}
+
+impl Heads {
+    /// The heads of a compiled rule pattern, or None when one alternative begins otherwise
+    /// (or the pattern has flags that change what the heads mean).
+    fn of(rx: &PyAny, name: &str, amt: &str) -> PyResult<Option<Heads>> {
+        let pattern: String = rx.getattr("pattern")?.extract()?;
+        let flags: u32 = rx.getattr("flags")?.extract()?;
+        Ok(Heads::parse(&pattern, flags, name, amt))
+    }
+
+    fn parse(pattern: &str, flags: u32, name: &str, amt: &str) -> Option<Heads> {
+        // IGNORECASE, MULTILINE, VERBOSE, ASCII would change what a head admits.
+        if flags & (2 | 8 | 64 | 256) != 0 {
+            return None;
+        }
+        let name_ok = name == NAME_HEAD;
+        let amt_ok = amt.starts_with(AMT_HEAD);
+        let mut h = Heads::default();
+        for alt in top_alternatives(pattern) {
+            if name_ok && alt.starts_with(name) {
+                h.name_any = true;
+            } else if name_ok
+                && [r"\b", r"(?<![\w-])"].iter().any(|b| alt.strip_prefix(b).is_some_and(|r| r.starts_with(name)))
+            {
+                h.name_bounded = true;
+            } else if amt_ok && alt.strip_prefix("(?:").is_some_and(|r| r.starts_with(amt)) {
+                h.amt = true;
+            } else {
+                return None;
+            }
+        }
+        // Measured (callgrind, dev corpus): an anchored attempt costs more than PCRE2's own
+        // scan to the next start, so the filter pays only where it rules out most letters,
+        // i.e. for heads that need a word boundary; `_NAME` anywhere or `AMT` heads (capitals,
+        // digits) are left to the plain search.
+        if h.name_any || h.amt {
+            return None;
+        }
+        Some(h)
+    }
+
+    /// Can a match begin at byte `p` of `b`?
+    #[inline]
+    fn may_start(&self, b: &[u8], p: usize) -> bool {
+        (self.amt && amt_head(b[p]))
+            || ((self.name_any || (self.name_bounded && !(p > 0 && is_ascii_word(b[p - 1])))) && name_head(b, p))
+    }
+
+    /// `[m.span() for m in rx.finditer(text, pos)]`, trying `rx` only where `may_start`.
+    /// Every head consumes a character, so matches are never empty.
+    fn find_iter(&self, rx: &Rx, text: &str, pos: usize) -> Vec<(usize, usize)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut p = pos;
+        while p < b.len() {
+            if self.may_start(b, p) {
+                if let Some(m) = rx.match_at(text, p) {
+                    let (s, e) = m.span();
+                    out.push((s, e));
+                    p = e.max(p + 1);
+                    continue;
+                }
+            }
+            p += 1;
+        }
+        out
+    }
+}
+
+#[inline]
+fn is_ascii_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Can `NAME_HEAD` match at `p`: `[A-Z]`, a digit, `[a-z]{1,4}[A-Z]`, or a non-ASCII
+/// character (a Unicode digit is `\d`); never inside a character.
+#[inline]
+fn name_head(b: &[u8], p: usize) -> bool {
+    let c = b[p];
+    if c.is_ascii_uppercase() || c.is_ascii_digit() {
+        return true;
+    }
+    if c.is_ascii_lowercase() {
+        for k in 1..=4 {
+            match b.get(p + k) {
+                Some(x) if x.is_ascii_uppercase() => return true,
+                Some(x) if x.is_ascii_lowercase() => {}
+                _ => return false,
+            }
+        }
+        return false;
+    }
+    c >= 0xC0
+}
+
+/// Can `AMT_HEAD` hold at a character starting with byte `c`: ASCII in its class, or a
+/// non-ASCII character (currency signs, Unicode digits).
+#[inline]
+fn amt_head(c: u8) -> bool {
+    c.is_ascii_digit() || b"UCANHSRMEGDIJKBZ$".contains(&c) || c >= 0xC0
+}
+
+/// The top-level alternatives of a regex (split at `|` outside groups and classes).
+fn top_alternatives(p: &str) -> Vec<&str> {
+    let b = p.as_bytes();
+    let (mut out, mut depth, mut in_class, mut last, mut i) = (Vec::new(), 0i32, false, 0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => {
+                in_class = true;
+                // "[]" or "[^]" : a "]" right after the opening is a literal.
+                if b.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if b.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' if in_class => in_class = false,
+            b'(' if !in_class => depth += 1,
+            b')' if !in_class => depth -= 1,
+            b'|' if !in_class && depth == 0 => {
+                out.push(&p[last..i]);
+                last = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&p[last..]);
+    out
 }
 
 // ---- test hook ----------------------------------------------------------------------------
@@ -507,6 +746,11 @@ impl EventsTest {
     #[new]
     fn new(py: Python) -> PyResult<EventsTest> {
         Ok(EventsTest { ev: Events::load(py)? })
+    }
+
+    /// The rules whose scan is tried only where a head of theirs can begin.
+    fn filtered_rules(&self) -> Vec<String> {
+        self.ev.rules.iter().filter(|r| r.heads.is_some()).map(|r| r.signal.clone()).collect()
     }
 
     fn find_hits(&self, text: &str, field: &str, bits: u128, money: bool) -> Vec<(String, String, usize, usize)> {
@@ -529,4 +773,63 @@ impl EventsTest {
 
 pub fn register(m: &PyModule) -> PyResult<()> {
     m.add_class::<EventsTest>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_starts_eight_at_a_time() {
+        let texts = [
+            "", "a", "ab", "a b", "abcdefgh", "abcdefghi", "abcdefg h", "1234567a", "1234567ab",
+            "acme raises $30m series b — led by ﬁrst é round", "zzzzzzzz{zzzzzzz`aaaaaaa@",
+            "’s partner’ship ÿa é€a", "\u{80}a\u{7ff}b\u{ffff}c", "xxxxxxxxxxxxxxxxxxxxxxxxa b c d e f g h i",
+        ];
+        for t in texts {
+            let mut got = Vec::new();
+            for_each_word_start(t.as_bytes(), |i| got.push(i));
+            assert_eq!(got, word_starts(t), "{t:?}");
+        }
+        // Every byte value at every position of a chunk.
+        for pos in 0..10 {
+            for c in 0..=255u8 {
+                let mut b = vec![b' '; 12];
+                b[pos] = c;
+                b[(pos + 1) % 12] = b'q';
+                let mut got = Vec::new();
+                for_each_word_start(&b, |i| got.push(i));
+                let mut want = Vec::new();
+                let mut prev = false;
+                for (i, &x) in b.iter().enumerate() {
+                    let l = x.is_ascii_lowercase();
+                    if l && !prev {
+                        want.push(i);
+                    }
+                    prev = l;
+                }
+                assert_eq!(got, want, "{pos} {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn heads_follow_the_pattern() {
+        let name = NAME_HEAD;
+        let amt = format!("{AMT_HEAD}(?:x)");
+        let b = Heads::parse(&format!(r"\b{name}-x|\b{name}\sand"), 32, name, &amt);
+        assert_eq!(b, Some(Heads { name_any: false, name_bounded: true, amt: false }));
+        assert_eq!(Heads::parse(&format!(r"(?<![\w-]){name}\s"), 32, name, &amt).map(|h| h.name_bounded), Some(true));
+        // An alternative with another head, a flag, or another _NAME: no filter.
+        assert_eq!(Heads::parse(&format!(r"\b{name}-x|\sand"), 32, name, &amt), None);
+        assert_eq!(Heads::parse(&format!(r"\b{name}-x"), 32 | 2, name, &amt), None);
+        assert_eq!(Heads::parse(r"\b(?:[A-Z]\w*)-x", 32, r"(?:[A-Z]\w*)", &amt), None);
+        // Groups and classes hide their "|".
+        assert_eq!(top_alternatives(r"a(b|c)[|\]]|d\|e|[]|]"), vec![r"a(b|c)[|\]]", r"d\|e", "[]|]"]);
+        let t = "x Acme eBay-Foo _Bar 11x.ai é3M";
+        let h = Heads { name_any: false, name_bounded: true, amt: false };
+        let starts: Vec<usize> = (0..t.len()).filter(|&p| t.is_char_boundary(p) && h.may_start(t.as_bytes(), p)).collect();
+        // (30: "3" after "é" is left to the regex, which knows "é" is a word character.)
+        assert_eq!(starts, vec![2, 7, 12, 21, 28, 30]);
+    }
 }
