@@ -364,6 +364,9 @@ pub struct Events {
     summary_mask: u128,
     background_before: Rx,
     background_lits: Rx,
+    /// `_BACKGROUND_LITS` by first byte, when `_BACKGROUND_LITS_RX` is their plain
+    /// alternation (checked at load); None: the regex decides.
+    background_set: Option<LitSet>,
     amount_next: Rx,
     start_index: LitIndex,
 }
@@ -448,6 +451,7 @@ impl Events {
             summary_mask: get_u128(m, "_SUMMARY_MASK")?,
             background_before: Rx::from_py(m.getattr("BACKGROUND_BEFORE")?)?,
             background_lits: Rx::from_py(m.getattr("_BACKGROUND_LITS_RX")?)?,
+            background_set: LitSet::from_alternation(py, m.getattr("_BACKGROUND_LITS")?, m.getattr("_BACKGROUND_LITS_RX")?)?,
             amount_next: Rx::from_py(m.getattr("_AMOUNT_NEXT")?)?,
             start_index: LitIndex::new(&start_lits),
         })
@@ -573,8 +577,63 @@ impl Events {
     /// `events._background(text, low, start)`.
     fn background(&self, text: &str, low: &str, start: usize) -> bool {
         let a = back_chars(text, start, 40);
-        self.background_lits.is_match_in(low, a, start)
-            && self.background_before.is_match_in(text, a, start)
+        let lit = match &self.background_set {
+            Some(set) => set.any_within(&low.as_bytes()[a..start]),
+            None => self.background_lits.is_match_in(low, a, start),
+        };
+        lit && self.background_before.is_match_in(text, a, start)
+    }
+}
+
+// ---- plain literal sets ------------------------------------------------------------------
+
+/// Literals grouped by their first byte: "does some literal lie wholly inside this slice",
+/// without a regex's per-offset alternation.
+#[derive(Debug, Default)]
+pub struct LitSet {
+    by_first: Vec<Vec<Box<[u8]>>>,
+}
+
+impl LitSet {
+    pub fn new(lits: &[String]) -> LitSet {
+        let mut by_first: Vec<Vec<Box<[u8]>>> = vec![Vec::new(); 256];
+        for l in lits {
+            if let Some(&b) = l.as_bytes().first() {
+                by_first[b as usize].push(l.as_bytes().into());
+            }
+        }
+        LitSet { by_first }
+    }
+
+    /// The set of `lits`, when `rx` is `re.compile("|".join(re.escape(l) for l in lits))`
+    /// (no flags but re.UNICODE, no empty literal): then `rx.search(s, a, e)` finds a match
+    /// exactly when some literal lies wholly inside `s[a:e]`.  Otherwise None.
+    pub fn from_alternation(py: Python, lits: &PyAny, rx: &PyAny) -> PyResult<Option<LitSet>> {
+        let lits: Vec<String> = lits.extract()?;
+        let re = py.import("re")?;
+        let mut joined = Vec::new();
+        for l in &lits {
+            joined.push(re.call_method1("escape", (l.as_str(),))?.extract::<String>()?);
+        }
+        let pattern: String = rx.getattr("pattern")?.extract()?;
+        let flags: u32 = rx.getattr("flags")?.extract()?;
+        let unicode: u32 = re.getattr("UNICODE")?.extract()?;
+        if pattern != joined.join("|") || flags != unicode || lits.iter().any(|l| l.is_empty()) {
+            return Ok(None);
+        }
+        Ok(Some(LitSet::new(&lits)))
+    }
+
+    /// Some literal occurs in `hay` (byte for byte; on UTF-8 text and literals a byte match
+    /// is a character match).
+    pub fn any_within(&self, hay: &[u8]) -> bool {
+        for (i, &b) in hay.iter().enumerate() {
+            let group = &self.by_first[b as usize];
+            if !group.is_empty() && group.iter().any(|l| hay[i..].starts_with(l)) {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -777,6 +836,18 @@ pub fn register(m: &PyModule) -> PyResult<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lit_set_finds_whole_literals_only() {
+        let set = super::LitSet::new(&["no".into(), "n’t".into(), "open to".into()]);
+        assert!(set.any_within(b"we know"));
+        assert!(set.any_within("isn’t".as_bytes()));
+        assert!(!set.any_within(b"we kn"));
+        assert!(!set.any_within(b"open t"));
+        assert!(set.any_within(b"is open to"));
+        assert!(!set.any_within(b""));
+    }
+
     use super::*;
 
     #[test]
