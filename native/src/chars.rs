@@ -83,9 +83,15 @@ pub fn ok(c: char) -> bool {
 
 /// Does the native path take this whole text?
 pub fn text_ok(s: &str) -> bool {
-    let Some(t) = TABLE.get() else { return false };
+    TABLE.get().is_some() && ok_prefix(s, 0) == s.len()
+}
+
+/// The byte offset of the first character at or after byte `from` (a character boundary)
+/// that is not `ok`, or `s.len()` when there is none.
+pub fn ok_prefix(s: &str, from: usize) -> usize {
+    let Some(t) = TABLE.get() else { return from.min(s.len()) };
     let b = s.as_bytes();
-    let mut i = 0;
+    let mut i = from;
     // ASCII bytes (most of any story) are looked up directly, 8 at a time when all are
     // printable (0x20..=0x7f, all accepted: checked at install); a multibyte character is
     // decoded and looked up as a whole.
@@ -106,18 +112,18 @@ pub fn text_ok(s: &str) -> bool {
         let c = b[i];
         if c < 0x80 {
             if t[c as usize] & OK == 0 {
-                return false;
+                return i;
             }
             i += 1;
         } else {
-            let Some(ch) = s[i..].chars().next() else { return false };
+            let Some(ch) = s.get(i..).and_then(|r| r.chars().next()) else { return i };
             if !ok(ch) {
-                return false;
+                return i;
             }
             i += ch.len_utf8();
         }
     }
-    true
+    b.len()
 }
 
 #[inline]
