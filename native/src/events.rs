@@ -346,14 +346,6 @@ pub struct Rule {
     heads: Option<Heads>,
 }
 
-impl Rule {
-    /// Is the rule among `events._candidates(mask, title, money)`?
-    #[inline]
-    fn may_run(&self, title: bool, money: bool, mask: u128) -> bool {
-        (title || self.summary) && (money || !self.money) && mask & self.need == self.need
-    }
-}
-
 /// `events.py`'s rule table and gate tables.
 pub struct Events {
     pub rules: Vec<Rule>,
@@ -369,7 +361,16 @@ pub struct Events {
     background_set: Option<LitSet>,
     amount_next: Rx,
     start_index: LitIndex,
+    /// Each rule's `need` (gate bits), by rule index.
+    need: Vec<u128>,
+    /// `[title][money]`: the rules that pass `_candidates`' title and money tests, as a
+    /// bit set by rule index (the gate test remains).
+    pre_run: [[RuleSet; 2]; 2],
 }
+
+/// A set of rule indices (`events.RULES` has at most `MAX_RULES`, checked at load).
+type RuleSet = [u64; 4];
+const MAX_RULES: usize = 256;
 
 fn get_u128(m: &PyAny, name: &str) -> PyResult<u128> {
     m.getattr(name)?.extract()
@@ -434,8 +435,19 @@ impl Events {
             .enumerate()
             .filter_map(|(i, r): (usize, &Rule)| r.start_list.clone().map(|l| (i, l)))
             .collect();
-        if rules.len() > u16::MAX as usize {
+        if rules.len() > MAX_RULES {
             return Err(pyo3::exceptions::PyValueError::new_err("too many event rules"));
+        }
+        let need: Vec<u128> = rules.iter().map(|r: &Rule| r.need).collect();
+        let mut pre_run: [[RuleSet; 2]; 2] = [[[0; 4]; 2]; 2];
+        for (t, row) in pre_run.iter_mut().enumerate() {
+            for (mo, set) in row.iter_mut().enumerate() {
+                for (i, r) in rules.iter().enumerate() {
+                    if (t == 1 || r.summary) && (mo == 1 || !r.money) {
+                        set[i >> 6] |= 1 << (i & 63);
+                    }
+                }
+            }
         }
         let gwb: &PyDict = m.getattr("GATE_WORD_BITS")?.downcast()?;
         let mut gate_word_bits = Vec::new();
@@ -454,6 +466,8 @@ impl Events {
             background_set: LitSet::from_alternation(py, m.getattr("_BACKGROUND_LITS")?, m.getattr("_BACKGROUND_LITS_RX")?)?,
             amount_next: Rx::from_py(m.getattr("_AMOUNT_NEXT")?)?,
             start_index: LitIndex::new(&start_lits),
+            need,
+            pre_run,
         })
     }
 
@@ -491,10 +505,10 @@ impl Events {
         let mut cands: Option<Vec<(u16, usize)>> = None;
         let mut cursor = 0;
         let mut bg_seen: Vec<(usize, bool)> = Vec::new();
-        for (ri, rule) in self.rules.iter().enumerate() {
-            if !rule.may_run(title, money, mask) {
-                continue;
-            }
+        let run = self.runnable(title, money, mask);
+        let runs = |k: usize| run.get(k >> 6).map_or(false, |w| w & (1 << (k & 63)) != 0);
+        for ri in set_bits(&run) {
+            let rule = &self.rules[ri];
             let mut pos = 0;
             if let Some(pre) = &rule.pre {
                 if !pre.on_low {
@@ -524,8 +538,8 @@ impl Events {
                     // keeping finditer's non-overlap.
                     // Only the rules that may run need their word starts.
                     let cs = cands.get_or_insert_with(|| {
-                        let active = self.may_run(title, money, mask);
-                        self.start_index.candidates_of(low, |k| active.get(k as usize).copied().unwrap_or(true))
+                        let n = self.rules.len();
+                        self.start_index.candidates_of(low, |k| k as usize >= n || runs(k as usize))
                     });
                     let ri16 = ri as u16;
                     while cursor < cs.len() && cs[cursor].0 < ri16 {
@@ -569,9 +583,21 @@ impl Events {
         hits
     }
 
-    /// Per rule, whether `find_hits` runs it (`events._candidates(mask, title, money)`).
-    fn may_run(&self, title: bool, money: bool, mask: u128) -> Vec<bool> {
-        self.rules.iter().map(|r| r.may_run(title, money, mask)).collect()
+    /// The rules `find_hits` runs (`events._candidates(mask, title, money)`), as a set.
+    fn runnable(&self, title: bool, money: bool, mask: u128) -> RuleSet {
+        let mut out = self.pre_run[title as usize][money as usize];
+        for (wi, w) in out.iter_mut().enumerate() {
+            let mut rest = *w;
+            while rest != 0 {
+                let b = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let need = self.need[wi * 64 + b];
+                if mask & need != need {
+                    *w &= !(1u64 << b);
+                }
+            }
+        }
+        out
     }
 
     /// `events._background(text, low, start)`.
@@ -583,6 +609,21 @@ impl Events {
         };
         lit && self.background_before.is_match_in(text, a, start)
     }
+}
+
+/// The members of `set`, in increasing order.
+fn set_bits(set: &RuleSet) -> impl Iterator<Item = usize> + '_ {
+    set.iter().enumerate().flat_map(|(wi, &w)| {
+        let mut rest = w;
+        std::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let b = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            Some(wi * 64 + b)
+        })
+    })
 }
 
 // ---- plain literal sets ------------------------------------------------------------------
