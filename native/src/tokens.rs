@@ -184,6 +184,21 @@ pub struct Vocab {
     tails: Vec<u8>,
     mask: usize,
     max_len: usize,
+    /// A necessary test before hashing: bit `len_bit(len)` of `filter[filter_slot(first,
+    /// last byte)]` is set for every key.
+    filter: Vec<u32>,
+}
+
+const FILTER_SLOTS: usize = 1024;
+
+#[inline]
+fn filter_slot(first: u8, last: u8) -> usize {
+    (first as usize * 37 + last as usize) & (FILTER_SLOTS - 1)
+}
+
+#[inline]
+fn len_bit(len: usize) -> u32 {
+    if len < 32 { 1 << len } else { 1 }
 }
 
 struct VocabEntry {
@@ -238,7 +253,8 @@ impl Vocab {
     /// Fails on more than 65,535 words (the slots hold a 16-bit entry index).
     pub fn new(table: &HashMap<String, u128>) -> Result<Vocab, String> {
         let size = (table.len() * 2).max(16).next_power_of_two();
-        let mut v = Vocab { slots: vec![0; size], entries: Vec::new(), tails: Vec::new(), mask: size - 1, max_len: 0 };
+        let mut v = Vocab { slots: vec![0; size], entries: Vec::new(), tails: Vec::new(), mask: size - 1, max_len: 0,
+                           filter: vec![0; FILTER_SLOTS] };
         let mut words: Vec<(&String, &u128)> = table.iter().collect();
         words.sort(); // deterministic layout
         for (w, &bits) in words {
@@ -253,6 +269,9 @@ impl Vocab {
             v.entries.push(VocabEntry { head, len: k.len() as u32, tail_off: v.tails.len() as u32, bits });
             v.tails.extend_from_slice(rest);
             v.max_len = v.max_len.max(k.len());
+            if let (Some(&f), Some(&l)) = (k.first(), k.last()) {
+                v.filter[filter_slot(f, l)] |= len_bit(k.len());
+            }
             let idx = v.entries.len() as u32;
             if idx >= 1 << 16 {
                 return Err(format!("vocabulary of {} words: too large for Vocab", table.len()));
@@ -268,6 +287,12 @@ impl Vocab {
         let len = end - start;
         if len > self.max_len {
             return None;
+        }
+        if len > 0 {
+            let slot = filter_slot(buf[start], buf[end - 1]);
+            if self.filter[slot] & len_bit(len) == 0 {
+                return None;
+            }
         }
         let head = head_of(buf, start, len);
         let rest = if len > 8 { &buf[start + 8..end] } else { &[][..] };
