@@ -632,15 +632,36 @@ fn set_bits(set: &RuleSet) -> impl Iterator<Item = usize> + '_ {
 /// without a regex's per-offset alternation.
 #[derive(Debug, Default)]
 pub struct LitSet {
-    by_first: Vec<Vec<Box<[u8]>>>,
+    by_first: Vec<Vec<SetLit>>,
+}
+
+/// One literal: its first (up to) 8 bytes as a little-endian word and the mask of those bytes,
+/// and all its bytes.
+#[derive(Debug, Clone)]
+struct SetLit {
+    head: u64,
+    mask: u64,
+    bytes: Box<[u8]>,
+}
+
+/// The (up to) 8 bytes of `hay` at `i`, little-endian, zero-padded.
+#[inline]
+fn word_at(hay: &[u8], i: usize) -> u64 {
+    match hay.get(i..i + 8) {
+        Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+        None => hay[i.min(hay.len())..].iter().rev().fold(0u64, |x, &c| (x << 8) | c as u64),
+    }
 }
 
 impl LitSet {
     pub fn new(lits: &[String]) -> LitSet {
-        let mut by_first: Vec<Vec<Box<[u8]>>> = vec![Vec::new(); 256];
+        let mut by_first: Vec<Vec<SetLit>> = vec![Vec::new(); 256];
         for l in lits {
-            if let Some(&b) = l.as_bytes().first() {
-                by_first[b as usize].push(l.as_bytes().into());
+            let b = l.as_bytes();
+            if let Some(&f) = b.first() {
+                let n = b.len().min(8);
+                let mask = if n == 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+                by_first[f as usize].push(SetLit { head: word_at(b, 0) & mask, mask, bytes: b.into() });
             }
         }
         LitSet { by_first }
@@ -670,8 +691,17 @@ impl LitSet {
     pub fn any_within(&self, hay: &[u8]) -> bool {
         for (i, &b) in hay.iter().enumerate() {
             let group = &self.by_first[b as usize];
-            if !group.is_empty() && group.iter().any(|l| hay[i..].starts_with(l)) {
-                return true;
+            if group.is_empty() {
+                continue;
+            }
+            let w = word_at(hay, i);
+            let rest = hay.len() - i;
+            for l in group {
+                // The masked word test is exact for literals of up to 8 bytes (zero padding
+                // cannot match a literal's byte past the end: the length is checked).
+                if l.bytes.len() <= rest && w & l.mask == l.head && (l.bytes.len() <= 8 || hay[i..].starts_with(&l.bytes)) {
+                    return true;
+                }
             }
         }
         false
