@@ -226,11 +226,10 @@ impl Engine {
             base = base.into_iter().flat_map(|r| split_known_pair(r, hits)).collect();
         }
         // Usually each mention is exactly one of the runs: the result is the runs themselves.
-        let mut run_end: FxMap<usize, usize> = FxMap::with_capacity_and_hasher(base.len(), Default::default());
-        for r in &base {
-            run_end.insert(r.start, r.end);
-        }
-        if hits.iter().all(|h| run_end.get(&h.start) == Some(&h.end)) {
+        // (Python's dict of run starts keeps the last run per start: so does `rev().find`;
+        // a few runs are scanned faster than a map is built.)
+        let run_end = |start: usize| base.iter().rev().find(|r| r.start == start).map(|r| r.end);
+        if hits.iter().all(|h| run_end(h.start) == Some(h.end)) {
             return base;
         }
         let mut out: Vec<Run> = Vec::with_capacity(base.len() + hits.len());
