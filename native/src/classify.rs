@@ -131,6 +131,9 @@ pub struct Engine {
     consts: Consts,
     /// `Matcher._canon_cache`: a run's canonical name (pure in the run's text).
     canon_cache: RefCell<FxMap<String, String>>,
+    /// Signal strings handed to Python, made once (signals come from a bounded set of
+    /// rule, veto and watchlist-kind names; the cache is cleared should it ever grow large).
+    signal_strs: RefCell<FxMap<String, Py<PyString>>>,
 }
 
 fn err(msg: String) -> PyErr {
@@ -526,6 +529,7 @@ impl Engine {
             make_amount: Ctor::new(py, make_amount)?,
             consts,
             canon_cache: RefCell::new(FxMap::default()),
+            signal_strs: RefCell::new(FxMap::default()),
         })
     }
 
@@ -997,10 +1001,30 @@ impl Engine {
         Ok(None)
     }
 
+    /// `tuple(signals)`, each string made once per distinct signal.
+    fn signal_tuple(&self, py: Python, signals: &[String]) -> PyObject {
+        let mut cache = self.signal_strs.borrow_mut();
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        let items: Vec<PyObject> = signals
+            .iter()
+            .map(|sig| match cache.get(sig) {
+                Some(o) => o.clone_ref(py).into_py(py),
+                None => {
+                    let o: Py<PyString> = PyString::new(py, sig).into();
+                    cache.insert(sig.clone(), o.clone_ref(py));
+                    o.into_py(py)
+                }
+            })
+            .collect();
+        pyout::tuple(py, items)
+    }
+
     fn empty_match(&self, py: Python, ai: bool, evidence: Vec<PyObject>, signals: Vec<String>) -> PyResult<PyObject> {
         let none = py.None();
         let (ai, empty) = (ai.into_py(py), self.consts.events(0));
-        let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &signals));
+        let (evidence, signals) = (pyout::tuple(py, evidence), self.signal_tuple(py, &signals));
         self.make_match.call(py, &[&ai, empty, empty, &none, &none, self.consts.zero(), &evidence, &signals])
     }
 
@@ -1112,7 +1136,7 @@ impl Engine {
             None => none,
         };
         let confidence = confidence.into_py(py);
-        let (evidence, signals) = (pyout::tuple(py, evidence), pyout::str_tuple(py, &dedup(signals)));
+        let (evidence, signals) = (pyout::tuple(py, evidence), self.signal_tuple(py, &dedup(signals)));
         self.make_match.call(py,
               &[&ai, self.consts.events(events), &parties_out, &amount, &rnd, &confidence, &evidence, &signals])
     }
