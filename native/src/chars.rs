@@ -98,6 +98,16 @@ pub fn ok_prefix(s: &str, from: usize) -> usize {
     let printable_ok = PRINTABLE_OK.get().copied().unwrap_or(false);
     while i < b.len() {
         if printable_ok {
+            if let Some(w) = b.get(i..i + 16) {
+                let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                let y = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]);
+                const LO: u64 = 0x0101_0101_0101_0101;
+                // The test below, on two words at once.
+                if (x | y) & HI8 == 0 && ((x.wrapping_sub(LO * 0x20) & !x) | (y.wrapping_sub(LO * 0x20) & !y)) & HI8 == 0 {
+                    i += 16;
+                    continue;
+                }
+            }
             if let Some(w) = b.get(i..i + 8) {
                 let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
                 const HI: u64 = 0x8080_8080_8080_8080;
@@ -154,15 +164,21 @@ pub fn lower_str(s: &str) -> String {
         return s.to_ascii_lowercase();
     }
     let mut out = s.as_bytes().to_vec();
+    lower_ascii_bytes(&mut out);
+    // ASCII bytes are done; lower each multibyte character (decoded at its lead byte).
     let mut i = 0;
     while i < out.len() {
-        let c = out[i];
-        if c < 0x80 {
-            out[i] = c.to_ascii_lowercase();
+        if let Some(w) = out.get(i..i + 8) {
+            if u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) & HI8 == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        if out[i] < 0x80 {
             i += 1;
             continue;
         }
-        let Some(ch) = s[i..].chars().next() else { break };
+        let Some(ch) = s.get(i..).and_then(|r| r.chars().next()) else { break };
         let n = ch.len_utf8();
         let l = lower(ch);
         if l != ch {
@@ -176,6 +192,27 @@ pub fn lower_str(s: &str) -> String {
     // Every byte written is ASCII, or a whole character's encoding over one of the same
     // length: still UTF-8.
     String::from_utf8(out).unwrap_or_else(|_| s.chars().map(lower).collect())
+}
+
+const HI8: u64 = 0x8080_8080_8080_8080;
+
+/// Lowercase every ASCII uppercase byte of `b` (others unchanged), eight bytes at a time
+/// when all eight are ASCII.
+fn lower_ascii_bytes(b: &mut [u8]) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    let mut chunks = b.chunks_exact_mut(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        if x & HI8 == 0 {
+            // Per byte (all < 0x80, so no carries): bit 7 of x + 0x3f is "x >= 'A'", of
+            // x + 0x25 "x > 'Z'"; an uppercase byte gains 0x20.
+            let upper = (x + 0x3f * LO) & !(x + 0x25 * LO) & HI8;
+            c.copy_from_slice(&(x | (upper >> 2)).to_le_bytes());
+        } else {
+            c.make_ascii_lowercase();
+        }
+    }
+    chunks.into_remainder().make_ascii_lowercase();
 }
 
 #[inline]
@@ -281,4 +318,21 @@ pub fn str_istitle(s: &str) -> bool {
         }
     }
     cased
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ascii_lowering_eight_at_a_time_is_bytewise() {
+        let all: Vec<u8> = (0u8..=255).collect();
+        for shift in 0..8 {
+            for take in [0, 1, 7, 8, 9, 64, 200, 256 - shift] {
+                let mut a = all[shift..shift + take.min(256 - shift)].to_vec();
+                let mut b = a.clone();
+                super::lower_ascii_bytes(&mut a);
+                b.make_ascii_lowercase();
+                assert_eq!(a, b);
+            }
+        }
+    }
 }
