@@ -125,3 +125,34 @@ def test_an_unusable_build_falls_back_to_python(monkeypatch: pytest.MonkeyPatch)
     assert m.implementation == "python"
     assert m.classify(story("Mistral AI raises $111M seed")).round == "seed"
     assert any("native matcher unusable" in e["event"] and "_STARTS" in e["error"] for e in logs)
+
+
+@needs_native
+def test_every_shortcut_derived_from_a_pattern_is_on() -> None:
+    """The port's exact shortcuts (byte tests before a regex) are derived from the Python
+    patterns and switch themselves off when a pattern changes shape: results stay right,
+    but the matcher gets slower without a word. This test is that word."""
+    paths = Matcher(WATCH)._engine.fast_paths  # type: ignore[union-attr]
+    assert len(paths) >= 6
+    off = [name for name, on in paths.items() if not on]
+    assert not off, (f"{off}: a Python pattern no longer has the shape the native shortcut was "
+                     "derived from; update the shortcut in native/src/ (see its comment)")
+
+
+@needs_native
+def test_a_pattern_of_another_shape_turns_its_shortcut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same language, other spelling: the shortcut must step aside and the answers stay."""
+    import re
+
+    from bot.matcher import names
+
+    native = load()
+    assert native is not None
+    monkeypatch.setattr(names, "_RUN", re.compile("(?:" + names._RUN.pattern + ")"))
+    engine_matcher = Matcher(WATCH)
+    assert engine_matcher._engine is not None
+    assert engine_matcher._engine.fast_paths["names._RUN start test"] is False
+    python = Matcher(WATCH, native=False)
+    for title, summary in [("Microsoft partners with Mistral AI", "The deal covers Azure."),
+                           ("Zentrix, an AI startup, raises $5M led by Acme Ventures", "")]:
+        assert engine_matcher.classify(story(title, summary)) == python.classify(story(title, summary))

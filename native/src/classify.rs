@@ -1153,6 +1153,16 @@ impl Engine {
         Engine::load(py, matcher, make_match, make_evidence, make_amount)
     }
 
+    /// The exact shortcuts derived from Python patterns, and whether each is on: a name
+    /// -> bool dict (see `Names::fast_paths`).
+    #[getter]
+    fn fast_paths(&self) -> std::collections::BTreeMap<&'static str, bool> {
+        self.names.fast_paths().into_iter()
+            .chain(self.ev.fast_paths())
+            .chain(self.watch.fast_paths())
+            .collect()
+    }
+
     /// Which result constructors run natively (match, evidence, amount): see `pyout::Ctor`.
     #[getter]
     fn native_constructors(&self) -> (bool, bool, bool) {

@@ -377,6 +377,14 @@ fn get_u128(m: &PyAny, name: &str) -> PyResult<u128> {
 }
 
 impl Events {
+    /// Which of this module's exact shortcuts are on (see `Names::fast_paths`).
+    pub fn fast_paths(&self) -> Vec<(&'static str, bool)> {
+        vec![
+            ("events name-first rule starts", self.rules.iter().any(|r| r.heads.is_some())),
+            ("events._BACKGROUND_LITS_RX literal gate", self.background_set.is_some()),
+        ]
+    }
+
     /// Read `bot.matcher.events` (RULES, the gate tables, _STARTS, _RULE_PRE, ...).
     pub fn load(py: Python) -> PyResult<Events> {
         let m = py.import("bot.matcher.events")?;

@@ -180,6 +180,17 @@ pub fn split_ws(s: &str) -> Vec<(usize, &str)> {
 }
 
 impl Names {
+    /// Which of this module's exact shortcuts are on.  Each is derived from a Python
+    /// pattern and switches itself off (results unchanged, only slower) when that pattern
+    /// no longer has the shape it was derived from; tests/test_native_matcher.py says so.
+    pub fn fast_paths(&self) -> Vec<(&'static str, bool)> {
+        vec![
+            ("names._RUN start test", self.run_filtered),
+            ("names._POSSESSIVE literal gate", self.possessive_gate.is_some()),
+            ("names._TRAIL_OF literal gate", self.trail_of_gate.is_some()),
+        ]
+    }
+
     /// Read names.py's word lists and patterns.
     pub fn load(py: Python) -> PyResult<Names> {
         let m = py.import("bot.matcher.names")?;

@@ -48,6 +48,12 @@ fn index_dict(d: &PyAny, index: &HashMap<usize, usize>) -> PyResult<FxMap<String
 }
 
 impl Watch {
+    /// Which of this module's exact shortcuts are on (see `Names::fast_paths`; this one
+    /// also depends on the watchlist: off when a spelling starts with a non-word character).
+    pub fn fast_paths(&self) -> Vec<(&'static str, bool)> {
+        vec![("watchlist spelling starts", self.starts.is_some())]
+    }
+
     /// Read a Python `bot.matcher.watchlist.Watchlist`.
     pub fn from_py(watchlist: &PyAny) -> PyResult<Watch> {
         let mut entries = Vec::new();
