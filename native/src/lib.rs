@@ -1,7 +1,7 @@
 //! alliance-bot's matcher, native: `bot/matcher/*.py` ported module for module.
 //!
 //! The Python modules stay the reference and the rule book: this crate reads their patterns
-//! and word lists at start-up (nothing is copied here), and tests/test_native_parity.py
+//! and word lists at start-up (nothing is copied here), and tests/test_native_classify.py
 //! checks that both give the same `Match` for every story of the corpora and of fuzzed
 //! variants.  bot/matcher/native.py loads it and falls back to the Python matcher for the
 //! (rare) texts the port does not take (see `classify.rs`).
