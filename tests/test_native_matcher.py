@@ -156,3 +156,32 @@ def test_a_pattern_of_another_shape_turns_its_shortcut_off(monkeypatch: pytest.M
     for title, summary in [("Microsoft partners with Mistral AI", "The deal covers Azure."),
                            ("Zentrix, an AI startup, raises $5M led by Acme Ventures", "")]:
         assert engine_matcher.classify(story(title, summary)) == python.classify(story(title, summary))
+
+
+def test_a_panic_in_the_port_leaves_the_story_to_python() -> None:
+    """A Rust panic reaches Python as PanicException (a BaseException): one story must not
+    stop a poll, so the Python rules answer it and the log names it."""
+    from structlog.testing import capture_logs
+
+    class PanicException(BaseException):  # the name pyo3 gives its panic exception
+        pass
+
+    class Exploding:
+        def classify(self, title: str, summary: str) -> None:
+            raise PanicException("index out of bounds")
+
+    m = Matcher(WATCH, native=False)
+    m._engine = Exploding()  # type: ignore[assignment]
+    with capture_logs() as logs:
+        got = m.classify(story("Mistral AI raises $111M seed"))
+    assert got.round == "seed"
+    assert any(e["event"].startswith("native matcher failed") and "index out of bounds" in e["error"]
+               for e in logs)
+
+    class Interrupting:
+        def classify(self, title: str, summary: str) -> None:
+            raise KeyboardInterrupt
+
+    m._engine = Interrupting()  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        m.classify(story("Mistral AI raises $111M seed"))

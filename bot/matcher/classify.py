@@ -503,7 +503,18 @@ class Matcher:
         engine = self._engine
         if engine is not None:
             # None: a character the port does not take (see native/src/chars.rs), rare.
-            match = engine.classify(story.title, story.summary)
+            try:
+                match = engine.classify(story.title, story.summary)
+            except BaseException as exc:
+                # pyo3 raises a Rust panic as PanicException, a BaseException so that it is not
+                # caught by accident.  One story must not stop a poll: the Python rules answer
+                # for it, and the log says which story (a bug to report).  Anything else
+                # (KeyboardInterrupt, SystemExit, MemoryError) propagates.
+                if type(exc).__name__ != "PanicException":
+                    raise
+                _log.error("native matcher failed on a story; the Python rules answered",
+                           error=repr(exc), title=story.title[:120], source=story.source)
+                match = None
             if match is not None:
                 return match
         return self.classify_python(story)
