@@ -34,7 +34,7 @@ def _stories(corpus: bool) -> list[tuple[str, str]]:
     return list(stories(corpus))
 
 
-_INSERTS = ("’", "é", "€", "—")
+_INSERTS = ("’", "é", "€", "—", "😉")
 
 
 def _insert_variants(text: str) -> list[str]:

@@ -66,7 +66,7 @@ def test_native_by_default_and_same_answers() -> None:
     ("title", "summary"),
     [
         ("Straße Robotics raises $5M seed for its AI pickers", ""),  # "ß" casefolds to "ss"
-        ("Zentrix raises $5M", "Led by \U0001d400cme Capital."),  # outside the BMP
+        ("Zentrix raises $5M", "Led by \U00020000 Capital."),  # beyond the table (plane 2)
         ("Zentrix raises $5M", "Led by Acme\u0301 Capital."),  # a combining mark
     ],
 )

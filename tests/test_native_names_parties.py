@@ -54,7 +54,7 @@ WRITTEN = [
     "with Acme Ventures co-investing alongside Bar Capital, and with Baz among the backers",
 ]
 
-INSERTS = "’é€—"
+INSERTS = "’é€—😉"
 
 
 def _base_texts() -> tuple[list[str], str]:

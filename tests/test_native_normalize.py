@@ -9,7 +9,7 @@ rules run on the folded text and evidence quotes the original.  Checked here:
 2. whole-``Match`` parity of ``Engine.classify`` with ``Matcher.classify_python`` on the
    corpora stories and variants with folding characters inserted (word boundaries, text
    ends, inside words, runs, next to evidence, fields made only of them), and sentences;
-3. what the port must still hand back (None): combining marks, characters outside the BMP,
+3. what the port must still hand back (None): combining marks, characters beyond plane 1,
    the ``re.IGNORECASE`` oddities, stable characters the table refuses ("ß").
 """
 
@@ -209,11 +209,17 @@ def test_what_is_still_handed_back() -> None:
     for title, summary in [
         ("Acme\u0301 raises $5M", ""),  # a combining mark: Python normalises the whole text
         ("Zentrix raises\xa0$5M", "Led by e\u0301 Capital…"),
-        ("Acme raises $5M 🚀", ""),  # outside the BMP
-        ("Acme raises $5M…", "\U0001d400cme Capital leads."),
+        ("Acme raises $5M \U00020000", ""),  # beyond the table (plane 2)
+        ("Acme raises $5M…", "\U0002a700 Capital leads."),  # plane 2 again, beside a fold
         ("\u0130stanbul startup raises $5M…", ""),  # re.IGNORECASE oddities
         ("Acme raises $5M\u212a", ""), ("Acme raises $5M\u017f", ""),
         ("Straße Robotics raises $5M…", ""),  # refused, and NFKC leaves it as it is
         ("Acme raises \ud800 $5M…", ""),  # a lone surrogate
     ]:
         assert engine.classify(title, summary) is None, (title, summary)
+    # Plane 1 is in the table: emoji are taken as they are, mathematical letters are folded.
+    for title, summary in [("Acme raises $5M 🚀", "We are thrilled 🎉"), ("\U0001d400cme raises $5M", "")]:
+        got = engine.classify(title, summary)
+        want = _MATCHER.classify_python(Story(source="t", key="k", url="", title=title,
+                                              summary=summary, published=_WHEN))
+        assert got is not None and _fields(got) == _fields(want), (title, summary)

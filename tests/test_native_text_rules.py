@@ -65,7 +65,7 @@ def _base_texts() -> list[str]:
 def _variants(t: str, rng: random.Random) -> list[str]:
     out = [t, t.upper(), t.lower()]
     words = t.split(" ")
-    for ins in ("’", "é", "€", "—", "’s", "$", "1"):
+    for ins in ("’", "é", "€", "—", "😉", "’s", "$", "1"):
         if len(words) > 1:
             w = list(words)
             for _ in range(3):

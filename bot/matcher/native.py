@@ -15,14 +15,17 @@ from types import ModuleType
 from bot.matcher.normalize import _fold_char
 from bot.matcher.tokens import _IGNORECASE_ODD
 
-# Flag bits of the character table; native/src/chars.rs reads the same layout.
+# The table covers the BMP and plane 1 (emoji, mathematical letters): characters beyond are
+# handed to the Python rules.  native/src/chars.rs reads the same size and layout.
+TABLE_LEN = 0x20000
+# Flag bits of the character table.
 _OK = 1 << 31
 _UPPER, _LOWER, _ALPHA, _DECIMAL = 1 << 21, 1 << 22, 1 << 23, 1 << 24
 _DIGIT, _NUMERIC, _SPACE, _TITLE = 1 << 25, 1 << 26, 1 << 27, 1 << 28
 
 
 def char_table() -> bytes:
-    """CPython's answers for every BMP code point, as 65,536 little-endian u32.
+    """CPython's answers for every code point below ``TABLE_LEN``, as little-endian u32.
 
     A character is accepted (``_OK``) when the Python matcher leaves it as it is (NFKC-stable,
     not a format or combining character, not one of the four ``re.IGNORECASE`` oddities) and
@@ -32,16 +35,18 @@ def char_table() -> bytes:
     refused, as are surrogates.  The native side further drops characters on which PCRE2's
     ``\\w``, ``\\s`` or ``\\d`` would disagree with ``re``.
     """
-    out = array.array("I", bytes(4 * 65536))
+    out = array.array("I", bytes(4 * TABLE_LEN))
     odd = set(_IGNORECASE_ODD)
-    for cp in range(65536):
+    fold = getattr(_fold_char, "__wrapped__", _fold_char)  # bypass (and spare) its lru_cache
+    category = unicodedata.category
+    for cp in range(TABLE_LEN):
         if 0xD800 <= cp < 0xE000 or 0x1C <= cp <= 0x1F:
             continue
         c = chr(cp)
+        if cp >= 0x80 and (category(c) in ("Cs", "Co", "Cn") or c in odd or fold(c) != c):
+            continue  # (unassigned code points, most of plane 1, leave at the first test)
         low = c.lower()
         if cp >= 0x80:
-            if c in odd or unicodedata.category(c) in ("Cs", "Co", "Cn") or _fold_char(c) != c:
-                continue
             if len(low) != 1 or len(low.encode()) != len(c.encode()) or c.casefold() != low:
                 continue
         entry = _OK | ord(low)
@@ -63,7 +68,7 @@ def char_table() -> bytes:
 def fold_table(table: bytes | None = None) -> dict[str, str]:
     """Per-character folds the native path applies, as ``normalize._fold_char`` gives them.
 
-    For every BMP character the char table (``table``, default ``char_table()``) refuses
+    For every character below ``TABLE_LEN`` the char table (``table``, default ``char_table()``) refuses
     whose fold is another text made only of accepted characters (or empty: a format
     character, dropped): ``{character: fold}``.  On text holding such characters the Python
     matcher folds them one by one (``normalize._normalize_chars``) and runs the rules on the
@@ -79,7 +84,7 @@ def fold_table(table: bytes | None = None) -> dict[str, str]:
     odd = set(_IGNORECASE_ODD)
     fold = getattr(_fold_char, "__wrapped__", _fold_char)  # bypass (and spare) its lru_cache
     out: dict[str, str] = {}
-    for cp in range(0x80, 65536):
+    for cp in range(0x80, TABLE_LEN):
         if entries[cp] & _OK or 0xD800 <= cp < 0xE000:
             continue
         c = chr(cp)
@@ -88,7 +93,7 @@ def fold_table(table: bytes | None = None) -> dict[str, str]:
         folded = fold(c)
         if folded is None or folded == c:
             continue
-        if all(ord(ch) < 65536 and entries[ord(ch)] & _OK for ch in folded):
+        if all(ord(ch) < TABLE_LEN and entries[ord(ch)] & _OK for ch in folded):
             out[c] = folded
     return out
 

@@ -3,7 +3,8 @@
 //! The port must answer `str.lower()`, `str.isupper()`, `str.isalpha()` ... exactly as
 //! CPython does.  Rather than trust that Rust's `char` methods agree with CPython's Unicode
 //! database on every code point, the table is *built by CPython* at start-up
-//! (`bot.matcher.native.char_table`) and handed over as bytes: one u32 per BMP code point.
+//! (`bot.matcher.native.char_table`) and handed over as bytes: one u32 per code point below
+//! `TABLE_LEN` (the BMP and plane 1, which holds the emoji).
 //! A code point whose entry lacks `OK` is not taken by the native path at all: a story
 //! holding one is classified by the Python matcher (see classify.rs), which is why the
 //! table also encodes the conditions under which byte offsets stay aligned (the lowercase
@@ -25,15 +26,18 @@ pub const SPACE: u32 = 1 << 27;
 pub const TITLE: u32 = 1 << 28;
 const LOWER_MASK: u32 = (1 << 21) - 1;
 
+/// Code points the table covers (`bot.matcher.native.TABLE_LEN`).
+pub const TABLE_LEN: usize = 0x20000;
+
 static TABLE: OnceLock<Vec<u32>> = OnceLock::new();
 /// Is every printable ASCII byte (0x20..=0x7f) accepted?  (Lets `text_ok` skip them 8 at a time.)
 static PRINTABLE_OK: OnceLock<bool> = OnceLock::new();
 
-/// Install the table (65,536 little-endian u32: lowercase code point in bits 0-20, flags
+/// Install the table (`TABLE_LEN` little-endian u32: lowercase code point in bits 0-20, flags
 /// above).  Called once by the module init; later calls are ignored.
 pub fn install(bytes: &[u8]) -> Result<(), String> {
-    if bytes.len() != 65536 * 4 {
-        return Err(format!("char table: {} bytes, expected {}", bytes.len(), 65536 * 4));
+    if bytes.len() != TABLE_LEN * 4 {
+        return Err(format!("char table: {} bytes, expected {}", bytes.len(), TABLE_LEN * 4));
     }
     let mut v: Vec<u32> =
         bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
@@ -65,7 +69,7 @@ pub fn install(bytes: &[u8]) -> Result<(), String> {
 #[inline]
 fn entry(c: char) -> u32 {
     let cp = c as u32;
-    if cp >= 65536 {
+    if cp as usize >= TABLE_LEN {
         return 0;
     }
     match TABLE.get() {

@@ -61,7 +61,7 @@ pub struct NormText {
 }
 
 /// `normalize.normalize(original)` for text whose every character is accepted or has a fold
-/// in the table; None for any other text (a combining mark, a character outside the BMP,
+/// in the table; None for any other text (a combining mark, a character beyond plane 1,
 /// a stable character the char table refuses such as "ß"): the Python matcher takes it.
 /// Ports `_normalize_chars` + `_apply_edits`; called only on text failing `chars::text_ok`,
 /// so there is at least one edit.
