@@ -3,7 +3,7 @@
 #
 # Needs cargo and the Debian-packaged crates (pyo3, pcre2) and libpcre2; installs the
 # crates with apt-get when it can (root, Debian).  Without them the bot still runs on the
-# Python matcher (same results, about 10x slower): this script then says so and exits 3.
+# Python matcher (same results, about 7x slower): this script then says so and exits 3.
 # Rebuilds only when native/ changed (cargo decides); prints nothing when up to date.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
