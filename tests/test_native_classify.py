@@ -90,25 +90,32 @@ def _field_texts() -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def test_find_hits_parity() -> None:
+def _compare_hits(texts: list[str]) -> tuple[int, int, int, list]:  # type: ignore[type-arg]
+    """find_hits, native against Python, on each text as title and as summary: (pairs
+    compared, mismatches, pairs with hits, the first examples)."""
     ev = _native.EventsTest()
-    compared = mismatches = 0
+    compared = mismatches = found = 0
     examples = []
-    for text in _field_texts():
+    for text in texts:
         if not _native.text_ok(text):
             continue
         for field in ("title", "summary"):
             want, bits, money = _py_hits(text, field)
             got = ev.find_hits(text, field, bits, money)
             compared += 1
+            found += bool(want)
             if [tuple(x) for x in got] != want:
                 mismatches += 1
                 if len(examples) < 5:
                     examples.append((text, field, want, got))
+    return compared, mismatches, found, examples
+
+
+def test_find_hits_parity() -> None:
+    compared, mismatches, _, examples = _compare_hits(_field_texts())
     print(f"find_hits: {compared} (text, field) pairs compared, {mismatches} mismatches")
     assert compared > 1000
     assert mismatches == 0, examples
-
 
 
 # Names and amounts where a rule's start-offset filter must not lose a match (events.rs
@@ -136,26 +143,13 @@ def _head_texts() -> list[str]:
 
 
 def test_find_hits_start_offsets() -> None:
-    ev = _native.EventsTest()
     # The filtered rules are the ones this test is for: keep it honest when they change.
-    assert ev.filtered_rules(), "no rule uses a start-offset filter any more"
-    compared = mismatches = found = 0
-    examples = []
-    for text in _head_texts():
-        if not _native.text_ok(text):
-            continue
-        for field in ("title", "summary"):
-            want, bits, money = _py_hits(text, field)
-            got = ev.find_hits(text, field, bits, money)
-            compared += 1
-            found += bool(want)
-            if [tuple(x) for x in got] != want:
-                mismatches += 1
-                if len(examples) < 5:
-                    examples.append((text, field, want, got))
+    assert _native.EventsTest().filtered_rules(), "no rule uses a start-offset filter any more"
+    compared, mismatches, found, examples = _compare_hits(_head_texts())
     print(f"find_hits start offsets: {compared} pairs compared ({found} with hits), {mismatches} mismatches")
     assert compared > 5000 and found > 1000
     assert mismatches == 0, examples
+
 
 # ---- part 2: whole-story Engine ---------------------------------------------------------------
 def _engine(matcher):  # type: ignore[no-untyped-def]

@@ -788,21 +788,7 @@ impl Heads {
     /// `[m.span() for m in rx.finditer(text, pos)]`, trying `rx` only where `may_start`.
     /// Every head consumes a character, so matches are never empty.
     fn find_iter(&self, rx: &Rx, text: &str, pos: usize) -> Vec<(usize, usize)> {
-        let b = text.as_bytes();
-        let mut out = Vec::new();
-        let mut p = pos;
-        while p < b.len() {
-            if self.may_start(b, p) {
-                if let Some(m) = rx.match_at(text, p) {
-                    let (s, e) = m.span();
-                    out.push((s, e));
-                    p = e.max(p + 1);
-                    continue;
-                }
-            }
-            p += 1;
-        }
-        out
+        rx.find_iter_where(text, pos, |b, p| self.may_start(b, p))
     }
 }
 

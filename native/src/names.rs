@@ -432,22 +432,7 @@ impl Names {
         if !self.run_filtered {
             return self.run_rx.find_iter(text, 0, text.len()).iter().map(|m| m.span()).collect();
         }
-        let b = text.as_bytes();
-        let mut out = Vec::new();
-        let mut p = 0;
-        while p < b.len() {
-            if run_may_start(b, p) {
-                if let Some(m) = self.run_rx.match_at(text, p) {
-                    let (s, e) = m.span();
-                    out.push((s, e));
-                    // (A token is never empty: e > p.)
-                    p = e.max(p + 1);
-                    continue;
-                }
-            }
-            p += 1;
-        }
-        out
+        self.run_rx.find_iter_where(text, 0, run_may_start)
     }
 
     /// The runs of one chunk's pieces at `base..m_end` of `text` (the loop body of

@@ -283,6 +283,31 @@ impl Rx {
     pub fn match_in(&self, text: &str, pos: usize, endpos: usize) -> Option<Caps> {
         self.run(true, text, pos, endpos)
     }
+    /// The spans of `list(rx.finditer(text, pos))` for a pattern whose matches are never
+    /// empty, trying it (anchored) only at the offsets where `may_start(bytes, p)` holds.
+    ///
+    /// Exact when `may_start` is false only where no match can begin: the first offset, in
+    /// order, where the anchored pattern matches is the leftmost match a search finds.
+    /// Cheaper than a search when PCRE2 would try a lookbehind at nearly every byte.
+    pub fn find_iter_where(&self, text: &str, pos: usize, may_start: impl Fn(&[u8], usize) -> bool)
+        -> Vec<(usize, usize)> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut p = pos;
+        while p < b.len() {
+            if may_start(b, p) {
+                if let Some(m) = self.match_at(text, p) {
+                    let (s, e) = m.span();
+                    out.push((s, e));
+                    p = e.max(p + 1); // (never empty: e > p; max() guards a pattern that is)
+                    continue;
+                }
+            }
+            p += 1;
+        }
+        out
+    }
+
     /// Python's `list(rx.finditer(text, pos, endpos))`.
     ///
     /// After an empty match at p the next search starts at p but must not return an empty
