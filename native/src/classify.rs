@@ -8,7 +8,7 @@
 //! byte-aligned with the text, so one `&str` and its lowercase copy serve every module.  Offsets are byte offsets
 //! internally; evidence is handed to Python with CHARACTER offsets.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 
 use pyo3::prelude::*;
@@ -17,10 +17,11 @@ use pyo3::types::{PyFrozenSet, PyString};
 use crate::ai::Ai;
 use crate::amounts::{is_bare_price, Amounts};
 use crate::chars;
+use crate::memo::Memo;
 use crate::events::{Events, LitIndex, Role};
 #[cfg(test)]
 use crate::events::{word_starts, Lits};
-use crate::names::{FxMap, FxSet, Names};
+use crate::names::{FxSet, Names};
 use crate::normalize::{self, NormText};
 use crate::parties::{PartiesData, Slots};
 use crate::pyout::{self, Consts, Ctor};
@@ -35,6 +36,8 @@ use crate::watchlist::Watch;
 const PUBLISHER: &str = "\x00publisher";
 /// Size at which the canonical-name cache is emptied (as names.rs's caches).
 const MAX_CANON: usize = 20_000;
+/// Distinct signal strings kept (a bounded set of rule, veto and watchlist-kind names).
+const MAX_SIGNAL_STRS: usize = 4096;
 
 /// classify.py's whole-story veto keys, in `_VETO_REGEX` order.
 const VETO_KEYS: [&str; 7] = ["promo", "ipo", "fund", "grant", "advice", "lawsuit", "trade"];
@@ -130,10 +133,10 @@ pub struct Engine {
     make_amount: Ctor,
     consts: Consts,
     /// `Matcher._canon_cache`: a run's canonical name (pure in the run's text).
-    canon_cache: RefCell<FxMap<String, String>>,
+    canon_cache: Memo<String>,
     /// Signal strings handed to Python, made once (signals come from a bounded set of
     /// rule, veto and watchlist-kind names; the cache is cleared should it ever grow large).
-    signal_strs: RefCell<FxMap<String, Py<PyString>>>,
+    signal_strs: Memo<Py<PyString>>,
 }
 
 fn err(msg: String) -> PyErr {
@@ -277,16 +280,7 @@ impl Engine {
 
     /// `Matcher._canon`.
     fn canon(&self, run: &Run) -> String {
-        if let Some(n) = self.canon_cache.borrow().get(&run.text) {
-            return n.clone();
-        }
-        let name = self.canon_uncached(run);
-        let mut cache = self.canon_cache.borrow_mut();
-        if cache.len() >= MAX_CANON {
-            cache.clear();
-        }
-        cache.insert(run.text.clone(), name.clone());
-        name
+        self.canon_cache.get_or(&run.text, || self.canon_uncached(run))
     }
 
     fn canon_uncached(&self, run: &Run) -> String {
@@ -528,8 +522,8 @@ impl Engine {
             make_evidence: Ctor::new(py, make_evidence)?,
             make_amount: Ctor::new(py, make_amount)?,
             consts,
-            canon_cache: RefCell::new(FxMap::default()),
-            signal_strs: RefCell::new(FxMap::default()),
+            canon_cache: Memo::new(MAX_CANON),
+            signal_strs: Memo::new(MAX_SIGNAL_STRS),
         })
     }
 
@@ -1003,19 +997,11 @@ impl Engine {
 
     /// `tuple(signals)`, each string made once per distinct signal.
     fn signal_tuple(&self, py: Python, signals: &[String]) -> PyObject {
-        let mut cache = self.signal_strs.borrow_mut();
-        if cache.len() > 4096 {
-            cache.clear();
-        }
         let items: Vec<PyObject> = signals
             .iter()
-            .map(|sig| match cache.get(sig) {
-                Some(o) => o.clone_ref(py).into_py(py),
-                None => {
-                    let o: Py<PyString> = PyString::new(py, sig).into();
-                    cache.insert(sig.clone(), o.clone_ref(py));
-                    o.into_py(py)
-                }
+            .map(|sig| {
+                let s = self.signal_strs.get_or(sig, || PyString::new(py, sig).into());
+                s.into_py(py)
             })
             .collect();
         pyout::tuple(py, items)

@@ -9,6 +9,7 @@
 use pyo3::prelude::*;
 
 pub mod chars;
+pub mod memo;
 pub mod classify;
 pub mod events;
 pub mod names;

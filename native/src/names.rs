@@ -11,13 +11,13 @@
 //! others (`_trim`, `is_org_like`) are dropped.
 
 use crate::chars;
+use crate::memo::Memo;
 use crate::rx::Rx;
 use crate::text::{back_chars, char_len};
 use crate::types::Run;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -102,11 +102,11 @@ pub struct Names {
     trail_of_gate: Option<&'static [&'static str]>,
     scaled_number: Rx,
     /// `_PIECES`: a chunk's pieces (see `pieces`).
-    piece_cache: RefCell<FxMap<String, Vec<(usize, String)>>>,
+    piece_cache: Memo<Vec<(usize, String)>>,
     /// `_token_kind`'s cache.
-    kind_cache: RefCell<FxMap<String, Kind>>,
+    kind_cache: Memo<Kind>,
     /// `is_org_like`'s answers (a pure function of the name; names recur across stories).
-    org_cache: RefCell<FxMap<String, bool>>,
+    org_cache: Memo<bool>,
 }
 
 fn str_set(obj: &PyAny) -> PyResult<FxSet<String>> {
@@ -233,9 +233,9 @@ impl Names {
             trail_of: rx("_TRAIL_OF")?,
             trail_of_gate: literal_gate(m.getattr("_TRAIL_OF")?, TRAIL_OF_SOURCE, TRAIL_OF_LITERALS)?,
             scaled_number: rx("_SCALED_NUMBER")?,
-            piece_cache: RefCell::new(FxMap::default()),
-            kind_cache: RefCell::new(FxMap::default()),
-            org_cache: RefCell::new(FxMap::default()),
+            piece_cache: Memo::new(MAX_PIECES),
+            kind_cache: Memo::new(MAX_KINDS),
+            org_cache: Memo::new(MAX_ORG),
         })
     }
 
@@ -279,16 +279,7 @@ impl Names {
 
     /// Ports `names._token_kind` (cached, as in Python).
     fn token_kind(&self, tok: &str) -> Kind {
-        if let Some(&k) = self.kind_cache.borrow().get(tok) {
-            return k;
-        }
-        let k = self.token_kind_uncached(tok);
-        let mut cache = self.kind_cache.borrow_mut();
-        if cache.len() >= MAX_KINDS {
-            cache.clear();
-        }
-        cache.insert(tok.to_string(), k);
-        k
+        self.kind_cache.get_or(tok, || self.token_kind_uncached(tok))
     }
 
     fn token_kind_uncached(&self, tok: &str) -> Kind {
@@ -404,21 +395,13 @@ impl Names {
         let mut out = Vec::new();
         for (base, m_end) in self.run_spans(text) {
             let chunk = &text[base..m_end];
-            {
-                let cache = self.piece_cache.borrow();
-                if let Some(pieces) = cache.get(chunk) {
-                    self.place_pieces(text, base, m_end, pieces, &mut out);
-                    continue;
-                }
+            if self.piece_cache.with(chunk, |pieces| self.place_pieces(text, base, m_end, pieces, &mut out)).is_some() {
+                continue;
             }
             let pieces = self.pieces(chunk);
             self.place_pieces(text, base, m_end, &pieces, &mut out);
             if split_ws(chunk).len() <= CACHED_TOKENS {
-                let mut cache = self.piece_cache.borrow_mut();
-                if cache.len() > MAX_PIECES {
-                    cache.clear();
-                }
-                cache.insert(chunk.to_string(), pieces);
+                self.piece_cache.put(chunk, pieces);
             }
         }
         out
@@ -481,16 +464,7 @@ impl Names {
     /// Ports `names.is_org_like`: could `name` be an organisation rather than a
     /// place/person/product?
     pub fn is_org_like(&self, name: &str) -> bool {
-        if let Some(&v) = self.org_cache.borrow().get(name) {
-            return v;
-        }
-        let v = self.is_org_like_uncached(name);
-        let mut cache = self.org_cache.borrow_mut();
-        if cache.len() >= MAX_ORG {
-            cache.clear();
-        }
-        cache.insert(name.to_string(), v);
-        v
+        self.org_cache.get_or(name, || self.is_org_like_uncached(name))
     }
 
     fn is_org_like_uncached(&self, name: &str) -> bool {
