@@ -30,10 +30,6 @@ if _native is None:
 classify = importlib.import_module("bot.matcher.classify")  # the package re-exports a function by that name
 
 
-def _stories(corpus: bool) -> list[tuple[str, str]]:
-    return list(stories(corpus))
-
-
 _INSERTS = ("’", "é", "€", "—", "😉")
 
 
@@ -76,7 +72,7 @@ def _py_hits(text: str, field: str) -> tuple[list, int, bool]:
 def _field_texts() -> list[str]:
     texts: list[str] = []
     for corpus in (False, True):
-        for t, s in _stories(corpus):
+        for t, s in stories(corpus):
             for x in (t, s):
                 if x:
                     texts += _text_variants(x)
@@ -221,12 +217,12 @@ _WHEN = __import__("datetime").datetime(2025, 1, 1, tzinfo=__import__("datetime"
 
 @pytest.mark.parametrize("corpus", [False, True], ids=["written", "shared-corpus"])
 def test_engine_parity(corpus: bool) -> None:
-    base = _stories(corpus)
+    base = list(stories(corpus))
     if corpus and not base:
         pytest.skip("the shared corpus (../shared/corpus) is not present")
-    stories = list(dict.fromkeys(v for t, s in base for v in _story_variants(t, s)))
+    variants = list(dict.fromkeys(v for t, s in base for v in _story_variants(t, s)))
     engine = _engine(_MATCHER)
-    compared, mismatches, examples = _compare(engine, _MATCHER, stories)
+    compared, mismatches, examples = _compare(engine, _MATCHER, variants)
     print(f"Engine ({'shared corpus' if corpus else 'written'}): {len(base)} stories, "
           f"{compared} variants compared, {mismatches} mismatches")
     assert compared > len(base)

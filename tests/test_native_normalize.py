@@ -29,13 +29,13 @@ if _native is None:
 
     pytest.skip("bot.matcher._native is not built (scripts/build_native.sh)", allow_module_level=True)
 
+from tests.native_corpus import stories  # noqa: E402
 from tests.test_native_classify import (  # noqa: E402  (after the skip: needs _native)
     _CUSTOM,
     _MATCHER,
     _WHEN,
     _engine,
     _fields,
-    _stories,
 )
 
 classify = importlib.import_module("bot.matcher.classify")
@@ -117,7 +117,7 @@ _SENTENCES = [
 
 
 def _stories_all() -> list[tuple[str, str]]:
-    return _stories(False) + _stories(True)
+    return list(stories(False) + stories(True))
 
 
 def test_fold_and_span_parity() -> None:

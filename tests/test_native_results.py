@@ -17,7 +17,7 @@ import pytest
 
 from bot.matcher import native
 from bot.types import Amount, Evidence, Match
-from tests.native_corpus import stories
+from tests.native_corpus import stories as written
 
 _native = native.load()
 if _native is None:
@@ -25,10 +25,6 @@ if _native is None:
 
 classify = importlib.import_module("bot.matcher.classify")
 _ROOT = Path(__file__).resolve().parents[1]
-
-
-def _stories() -> list[tuple[str, str]]:
-    return list(stories(False))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +47,7 @@ def test_called_constructors_give_the_same_matches(matcher, kind):
         ctors = (lambda *a: Match(*a), lambda *a: Evidence(*a), lambda *a: Amount(*a))
     other = _native.Engine(matcher, *ctors)
     assert other.native_constructors == (False, False, False)
-    stories = _stories()
+    stories = list(written(False))
     assert stories, "bench/data/written_*.jsonl holds no story"
     compared = 0
     for title, summary in stories:
